@@ -1,0 +1,42 @@
+// Run state of a started container, in $RUNDIR/<CTID>/state.json: who its
+// init and monitor are (PID plus start time, so a recycled PID is never
+// mistaken for them) and what it owns on the host.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/config/global.h"
+
+namespace vessel::lifecycle {
+
+struct ProcessRef {
+    pid_t pid = 0;
+    std::uint64_t start_time = 0;  // field 22 of /proc/PID/stat, clock ticks since boot
+
+    // The same process is still there (not just the same PID).
+    bool alive() const;
+    static std::optional<ProcessRef> of(pid_t pid);
+};
+
+struct RunState {
+    ProcessRef init;
+    ProcessRef monitor;
+    std::vector<std::string> cgroups;  // absolute cgroupfs paths
+};
+
+std::filesystem::path run_state_dir(const config::GlobalConfig& global, config::CtId id);
+std::optional<RunState> load_run_state(const config::GlobalConfig& global, config::CtId id);
+void save_run_state(const config::GlobalConfig& global, config::CtId id, const RunState& state);
+
+// Start time of pid from /proc/PID/stat; nullopt if the process is gone.
+std::optional<std::uint64_t> process_start_time(pid_t pid);
+
+// A container is running when its recorded init is alive.
+bool is_running(const config::GlobalConfig& global, config::CtId id);
+
+}  // namespace vessel::lifecycle

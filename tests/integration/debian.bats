@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# The debian-12 recipe: debootstrap from the mirror in the host's apt
+# configuration. Skipped, with a message, only when that archive cannot be
+# reached from this machine.
+
+load helpers
+
+setup_file() {
+    export DEB_STATE=$BATS_FILE_TMPDIR/deb
+    mkdir -p "$DEB_STATE/probe"
+    # apt itself tells whether its configured archive answers.
+    if ! (cd "$DEB_STATE/probe" && timeout 60 apt-get -qq download base-files >/dev/null 2>&1); then
+        export DEBIAN_UNREACHABLE=1
+    fi
+}
+
+setup() {
+    per_test_setup
+    [ -z "${DEBIAN_UNREACHABLE:-}" ] || skip "Debian archive (host apt configuration) unreachable"
+    sed -i "s|^TEMPLATE=.*|TEMPLATE=$DEB_STATE/template|" "$VESSEL_CONF"
+}
+teardown() { per_test_teardown; }
+
+@test "debian-12 template builds with debootstrap and a CT is created from it" {
+    if [ ! -e "$DEB_STATE/template/cache/debian-12.tar.zst" ] && [ ! -e "$DEB_STATE/template/cache/debian-12.tar.gz" ]; then
+        run vessel template create debian-12
+        assert_success
+    fi
+    run vessel template list -H
+    assert_line --regexp '^debian-12 +yes '
+    run vessel create 501 --ostemplate debian-12
+    assert_success
+    grep -q '^12' "$T/private/501/etc/debian_version"
+    [ -x "$T/private/501/bin/bash" ]
+    [ -e "$T/private/501/sbin/init" ] || [ -L "$T/private/501/sbin/init" ]
+    # The template carries no host name of a mirror beyond what apt had.
+    run vessel destroy 501
+    assert_success
+}
