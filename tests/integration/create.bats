@@ -253,3 +253,27 @@ for i in range(4000):
     [ ! -e "$T/private/180.tmp" ]
     [ ! -e "$T/private/180/junk" ]
 }
+
+@test "an interrupted create (SIGINT during extraction) rolls back and leaves nothing" {
+    mkdir -p "$T/template/cache"
+    make_tar "$T/template/cache/big.tar" '
+for d in range(200):
+    add_dir("d%d" % d)
+    for i in range(300):
+        add_file("d%d/f%d" % (d, i), b"z" * 512)
+'
+    sed -i "s|^TEMPLATE=.*|TEMPLATE=$T/template|" "$VESSEL_CONF"
+    "$VESSEL_BIN" create 190 --ostemplate big > "$T/out" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 500); do
+        [ -d "$T/private/190.tmp/d1" ] && break
+        sleep 0.01
+    done
+    [ -d "$T/private/190.tmp/d1" ] || fail "extraction never started"
+    kill -INT $pid
+    rc=0; wait $pid || rc=$?
+    cat "$T/out"
+    [ $rc -ne 0 ] || fail "create finished before the interrupt; make the template bigger"
+    grep -q interrupted "$T/out"
+    assert_no_trace 190
+}

@@ -17,12 +17,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "images/archive.h"
 #include "runtime/base/error.h"
-#include "runtime/base/fs.h"
+#include "tests/unit/test_util.h"
+#include "tests/unit/tmpdir.h"
 
 namespace {
 
@@ -30,36 +33,7 @@ namespace stdfs = std::filesystem;
 using vessel::Error;
 using vessel::ExitCode;
 using namespace vessel::images;
-
-class TempDir {
-public:
-    TempDir()
-    {
-        char tmpl[] = "/tmp/vessel-archive-test-XXXXXX";
-        if (::mkdtemp(tmpl) == nullptr)
-            throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir()
-    {
-        // Unprivileged, read-only directories from an archive would block
-        // the removal of their contents.
-        std::error_code ec;
-        for (auto it = stdfs::recursive_directory_iterator(path_, ec); !ec && it != stdfs::end(it); it.increment(ec))
-            if (it->is_directory(ec) && !it->is_symlink(ec))
-                stdfs::permissions(it->path(), stdfs::perms::owner_all, stdfs::perm_options::add, ec);
-        try {
-            vessel::fs::remove_tree(path_);
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << "cleanup: " << e.what();
-        }
-    }
-    const stdfs::path& path() const { return path_; }
-    stdfs::path operator/(const std::string& s) const { return path_ / s; }
-
-private:
-    stdfs::path path_;
-};
+using vessel::test::TmpDir;
 
 bool is_root()
 {
@@ -159,17 +133,39 @@ protected:
         write_host_file(outside / "secret", "do not touch");
     }
 
-    void expect_refused(const std::string& entry_fragment)
+    // Writes the archive, entry by entry, with fill(RawTar&).
+    template <typename Fill>
+    void write_tar(Fill&& fill)
     {
-        try {
-            extract_archive(archive, target);
-            FAIL() << "extraction was not refused";
-        } catch (const Error& e) {
-            EXPECT_EQ(e.code(), ExitCode::InvalidValue) << e.what();
-            EXPECT_NE(e.message().find("path escapes the target"), std::string::npos) << e.what();
-            EXPECT_NE(e.message().find(entry_fragment), std::string::npos) << e.what();
-        }
+        RawTar t(archive);
+        fill(t);
+    }
+
+    // Writes the archive with fill and extracts it into the target.
+    template <typename Fill>
+    void extract(Fill&& fill)
+    {
+        write_tar(fill);
+        extract_archive(archive, target);
+    }
+
+    // Writes the archive with fill and checks that extracting it fails with
+    // InvalidValue, every one of parts in the message, and nothing reached
+    // outside the target.
+    template <typename Fill>
+    void expect_extract_error(std::initializer_list<std::string_view> parts, Fill&& fill)
+    {
+        write_tar(fill);
+        vessel::test::expect_error_containing([&] { extract_archive(archive, target); }, ExitCode::InvalidValue,
+                                              parts);
         expect_outside_untouched();
+    }
+
+    // The same for an entry (named by entry_fragment) whose path escapes.
+    template <typename Fill>
+    void expect_refused(const std::string& entry_fragment, Fill&& fill)
+    {
+        expect_extract_error({"path escapes the target", entry_fragment}, fill);
     }
 
     void expect_outside_untouched()
@@ -183,120 +179,90 @@ protected:
         EXPECT_FALSE(exists_nofollow(tmp / "escaped"));
     }
 
-    TempDir tmp;
+    TmpDir tmp;
     stdfs::path target, outside, archive;
 };
 
 TEST_F(Extraction, RefusesDotDot)
 {
-    {
-        RawTar t(archive);
-        t.file("../escaped", "x");
-    }
-    expect_refused("../escaped");
+    expect_refused("../escaped", [](RawTar& t) { t.file("../escaped", "x"); });
 }
 
 TEST_F(Extraction, RefusesDotDotInTheMiddle)
 {
-    {
-        RawTar t(archive);
+    expect_refused("a/../../escaped", [](RawTar& t) {
         t.dir("a");
         t.file("a/../../escaped", "x");
-    }
-    expect_refused("a/../../escaped");
+    });
 }
 
 TEST_F(Extraction, RefusesAbsolutePath)
 {
     std::string abs = (outside / "new").string();
-    {
-        RawTar t(archive);
-        t.file(abs, "x");
-    }
-    expect_refused(abs);
+    expect_refused(abs, [&](RawTar& t) { t.file(abs, "x"); });
 }
 
 TEST_F(Extraction, RefusesWritingThroughAbsoluteSymlink)
 {
-    {
-        RawTar t(archive);
+    expect_refused("link/file", [&](RawTar& t) {
         t.symlink("link", outside.string());
         t.file("link/file", "x");
-    }
-    expect_refused("link/file");
+    });
     EXPECT_FALSE(exists_nofollow(outside / "file"));
 }
 
 TEST_F(Extraction, RefusesWritingThroughRelativeSymlink)
 {
-    {
-        RawTar t(archive);
+    expect_refused("d/link/file", [](RawTar& t) {
         t.dir("d");
         t.symlink("d/link", "../../outside");
         t.file("d/link/file", "x");
         t.dir("d/link/dir");
-    }
-    expect_refused("d/link/file");
+    });
 }
 
 TEST_F(Extraction, RefusesMkdirThroughSymlink)
 {
-    {
-        RawTar t(archive);
+    expect_refused("link/sub", [&](RawTar& t) {
         t.symlink("link", outside.string());
         t.dir("link/sub");
-    }
-    expect_refused("link/sub");
+    });
 }
 
 TEST_F(Extraction, RefusesSymlinkEvenWhenItPointsInside)
 {
     // Simple rule: no entry is ever reached through a symlink.
-    {
-        RawTar t(archive);
+    expect_refused("alias/file", [](RawTar& t) {
         t.dir("real");
         t.symlink("alias", "real");
         t.file("alias/file", "x");
-    }
-    expect_refused("alias/file");
+    });
 }
 
 TEST_F(Extraction, RefusesHardlinkOutside)
 {
-    {
-        RawTar t(archive);
-        t.hardlink("h", "../../etc/passwd");
-    }
-    expect_refused("h");
+    expect_refused("h", [](RawTar& t) { t.hardlink("h", "../../etc/passwd"); });
 }
 
 TEST_F(Extraction, RefusesAbsoluteHardlink)
 {
-    {
-        RawTar t(archive);
-        t.hardlink("h", (outside / "secret").string());
-    }
-    expect_refused("h");
+    expect_refused("h", [&](RawTar& t) { t.hardlink("h", (outside / "secret").string()); });
 }
 
 TEST_F(Extraction, RefusesHardlinkThroughSymlink)
 {
-    {
-        RawTar t(archive);
+    expect_refused("h", [&](RawTar& t) {
         t.symlink("link", outside.string());
         t.hardlink("h", "link/secret");
-    }
-    expect_refused("h");
+    });
 }
 
 TEST_F(Extraction, HardlinkToASymlinkLinksTheSymlinkItself)
 {
-    {
-        RawTar t(archive);
+    extract([&](RawTar& t) {
         t.symlink("link", (outside / "secret").string());
         t.hardlink("h", "link");
-    }
-    extract_archive(archive, target);
+    });
     struct stat st = lstat_of(target / "h");
     EXPECT_TRUE(S_ISLNK(st.st_mode));
     EXPECT_EQ(st.st_ino, lstat_of(target / "link").st_ino);
@@ -305,29 +271,21 @@ TEST_F(Extraction, HardlinkToASymlinkLinksTheSymlinkItself)
 
 TEST_F(Extraction, RefusesRootAsSymlinkOrLink)
 {
-    {
-        RawTar t(archive);
-        t.symlink("./", outside.string());
-    }
-    expect_refused("./");
-    {
-        RawTar t(archive);
+    expect_refused("./", [&](RawTar& t) { t.symlink("./", outside.string()); });
+    expect_refused("g", [](RawTar& t) {
         t.file("f", "x");
         t.hardlink("g", ".");
-    }
-    expect_refused("g");
+    });
 }
 
 TEST_F(Extraction, FileReplacesSymlinkInsteadOfWritingThroughIt)
 {
-    {
-        RawTar t(archive);
+    extract([&](RawTar& t) {
         t.symlink("f", (outside / "secret").string());
         t.file("f", "inside");
         t.symlink("g", (tmp / "escaped").string());
         t.file("g", "inside too");
-    }
-    extract_archive(archive, target);
+    });
     struct stat st = lstat_of(target / "f");
     EXPECT_TRUE(S_ISREG(st.st_mode));
     EXPECT_EQ(read_all(target / "f"), "inside");
@@ -338,32 +296,21 @@ TEST_F(Extraction, FileReplacesSymlinkInsteadOfWritingThroughIt)
 TEST_F(Extraction, NeverReplacesADirectory)
 {
     auto refused = [&](auto&& fill) {
-        {
-            RawTar t(archive);
-            fill(t);
-        }
-        try {
-            extract_archive(archive, target);
-            ADD_FAILURE() << "not refused";
-        } catch (const Error& e) {
-            EXPECT_EQ(e.code(), ExitCode::InvalidValue) << e.what();
-            EXPECT_NE(e.message().find("d: would replace a directory"), std::string::npos) << e.what();
-        }
+        expect_extract_error({"d: would replace a directory"}, fill);
         EXPECT_TRUE(stdfs::is_directory(stdfs::symlink_status(target / "d")));
-        expect_outside_untouched();
     };
     refused([&](RawTar& t) {
         t.dir("d");
         t.symlink("d", outside.string());
         t.file("d/file", "x");
     });
-    refused([&](RawTar& t) {
+    refused([](RawTar& t) {
         t.dir("d");
         t.file("d/keep", "x");
         t.file("d", "replacement");
     });
     EXPECT_EQ(read_all(target / "d/keep"), "x");
-    refused([&](RawTar& t) {
+    refused([](RawTar& t) {
         t.dir("d");
         t.hardlink("d", "d/keep");
     });
@@ -371,36 +318,28 @@ TEST_F(Extraction, NeverReplacesADirectory)
 
 TEST_F(Extraction, CreatesMissingParents)
 {
-    {
-        RawTar t(archive);
-        t.file("a/b/c/file", "deep");
-    }
-    extract_archive(archive, target);
+    extract([](RawTar& t) { t.file("a/b/c/file", "deep"); });
     EXPECT_EQ(read_all(target / "a/b/c/file"), "deep");
 }
 
 TEST_F(Extraction, LaterFileReplacesEarlierOne)
 {
-    {
-        RawTar t(archive);
+    extract([](RawTar& t) {
         t.file("f", "first version, longer");
         t.file("f", "second");
-    }
-    extract_archive(archive, target);
+    });
     EXPECT_EQ(read_all(target / "f"), "second");
 }
 
 TEST_F(Extraction, RootEntrySetsTargetModeAndOwner)
 {
-    {
-        RawTar t(archive);
+    extract([](RawTar& t) {
         t.add("./", AE_IFDIR, 0750, "", [](archive_entry* e) {
             archive_entry_set_uid(e, 321);
             archive_entry_set_gid(e, 654);
         });
         t.file("./etc/x", "y");
-    }
-    extract_archive(archive, target);
+    });
     struct stat st = lstat_of(target);
     EXPECT_EQ(st.st_mode & 07777, 0750u);
     if (is_root()) {
@@ -412,13 +351,11 @@ TEST_F(Extraction, RootEntrySetsTargetModeAndOwner)
 
 TEST_F(Extraction, ReadOnlyDirectoryIsFilledThenGetsItsMode)
 {
-    {
-        RawTar t(archive);
+    extract([](RawTar& t) {
         t.dir("ro", 0555);
         t.dir("ro/sub", 0500);
         t.file("ro/sub/file", "data", 0400);
-    }
-    extract_archive(archive, target);
+    });
     EXPECT_EQ(lstat_of(target / "ro").st_mode & 07777, 0555u);
     EXPECT_EQ(lstat_of(target / "ro/sub").st_mode & 07777, 0500u);
     EXPECT_EQ(read_all(target / "ro/sub/file"), "data");
@@ -428,31 +365,22 @@ TEST_F(Extraction, ReadOnlyDirectoryIsFilledThenGetsItsMode)
 
 TEST_F(Extraction, CancelStopsWithInterrupted)
 {
-    {
-        RawTar t(archive);
+    write_tar([](RawTar& t) {
         t.file("a", std::string(300000, 'a'));
         t.file("b", "b");
-    }
+    });
     std::atomic<bool> cancel{false};
     ExtractOptions opts;
     opts.cancel = &cancel;
     opts.progress = [&](std::uint64_t, std::uint64_t) { cancel = true; };
-    try {
-        extract_archive(archive, target, opts);
-        FAIL() << "not interrupted";
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ExitCode::System);
-        EXPECT_NE(std::string(e.what()).find("interrupted"), std::string::npos) << e.what();
-    }
+    vessel::test::expect_error_containing([&] { extract_archive(archive, target, opts); }, ExitCode::System,
+                                          {"interrupted"});
     EXPECT_FALSE(exists_nofollow(target / "b"));
 }
 
 TEST_F(Extraction, CancelledBeforeStartWritesNothing)
 {
-    {
-        RawTar t(archive);
-        t.file("a", "a");
-    }
+    write_tar([](RawTar& t) { t.file("a", "a"); });
     std::atomic<bool> cancel{true};
     ExtractOptions opts;
     opts.cancel = &cancel;
@@ -462,11 +390,10 @@ TEST_F(Extraction, CancelledBeforeStartWritesNothing)
 
 TEST_F(Extraction, ProgressReachesTotal)
 {
-    {
-        RawTar t(archive);
+    write_tar([](RawTar& t) {
         t.file("a", std::string(200000, 'a'));
         t.file("b", std::string(1000, 'b'));
-    }
+    });
     ArchiveStats st = measure_archive(archive);
     std::uint64_t last = 0, calls = 0, seen_total = 0;
     ExtractOptions opts;
@@ -485,17 +412,12 @@ TEST_F(Extraction, ProgressReachesTotal)
 
 TEST_F(Extraction, MissingArchiveIsTemplateNotFound)
 {
-    try {
-        extract_archive(tmp / "nope.tar.gz", target);
-        FAIL();
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ExitCode::TemplateNotFound) << e.what();
-    }
+    vessel::test::expect_error_code([&] { extract_archive(tmp / "nope.tar.gz", target); }, ExitCode::TemplateNotFound);
 }
 
 TEST(MeasureArchive, SumsSizesAndCountsEntries)
 {
-    TempDir tmp;
+    TmpDir tmp;
     stdfs::path a = tmp / "m.tar.gz";
     {
         ArchiveWriter w(a);
@@ -512,20 +434,15 @@ TEST(MeasureArchive, SumsSizesAndCountsEntries)
 
 TEST(MeasureArchive, NotAnArchive)
 {
-    TempDir tmp;
+    TmpDir tmp;
     write_host_file(tmp / "junk.tar", std::string(5000, 'j'));
-    try {
-        measure_archive(tmp / "junk.tar");
-        FAIL();
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ExitCode::TemplateNotFound) << e.what();
-    }
+    vessel::test::expect_error_code([&] { measure_archive(tmp / "junk.tar"); }, ExitCode::TemplateNotFound);
     EXPECT_THROW(measure_archive(tmp / "missing.tar"), Error);
 }
 
 TEST(ArchiveWriter, UncommittedLeavesNothing)
 {
-    TempDir tmp;
+    TmpDir tmp;
     {
         ArchiveWriter w(tmp / "x.tar.xz");
         w.add_file("f", "data");
@@ -535,7 +452,7 @@ TEST(ArchiveWriter, UncommittedLeavesNothing)
 
 TEST(ArchiveWriter, CommitLeavesOnlyTheArchive)
 {
-    TempDir tmp;
+    TmpDir tmp;
     {
         ArchiveWriter w(tmp / "x.tar.zst");
         w.add_file("f", "data");
@@ -550,13 +467,8 @@ TEST(ArchiveWriter, CommitLeavesOnlyTheArchive)
 
 TEST(ArchiveWriter, UnknownExtensionIsRefused)
 {
-    TempDir tmp;
-    try {
-        ArchiveWriter w(tmp / "x.zip");
-        FAIL();
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ExitCode::InvalidValue) << e.what();
-    }
+    TmpDir tmp;
+    vessel::test::expect_error_code([&] { ArchiveWriter w(tmp / "x.zip"); }, ExitCode::InvalidValue);
     EXPECT_TRUE(stdfs::is_empty(tmp.path()));
 }
 
@@ -573,7 +485,7 @@ TEST(ArchiveWriter, ExtensionTable)
 
 TEST(ArchiveWriter, EntriesRoundTrip)
 {
-    TempDir tmp;
+    TmpDir tmp;
     stdfs::path a = tmp / "e.tar.gz";
     write_host_file(tmp / "host-tool", std::string(100000, 't'));
     {
@@ -618,7 +530,7 @@ TEST(ArchiveWriter, EntriesRoundTrip)
 
 TEST(ArchiveWriter, FixedMtimeGivesIdenticalArchives)
 {
-    TempDir tmp;
+    TmpDir tmp;
     for (const char* name : {"r1.tar.gz", "r2.tar.gz"}) {
         ArchiveWriter w(tmp / name);
         w.set_mtime(1500000000);
@@ -680,7 +592,7 @@ protected:
         ::chmod((src / "ro").c_str(), 0555);
     }
 
-    TempDir tmp;
+    TmpDir tmp;
     stdfs::path src, dst;
     bool xattrs = false;
 };
@@ -755,7 +667,7 @@ INSTANTIATE_TEST_SUITE_P(Formats, TreeRoundTrip, testing::Values(".tar", ".tar.g
 
 TEST(TreeRoundTripNames, KeepsNonAsciiAndNonUtf8Names)
 {
-    TempDir tmp;
+    TmpDir tmp;
     stdfs::path src = tmp / "src", dst = tmp / "dst";
     stdfs::create_directory(src);
     stdfs::create_directory(dst);
@@ -777,7 +689,7 @@ TEST(TreeRoundTripRoot, KeepsFileCapabilities)
 {
     if (!is_root())
         GTEST_SKIP() << "needs root";
-    TempDir tmp;
+    TmpDir tmp;
     stdfs::path src = tmp / "src", dst = tmp / "dst";
     stdfs::create_directory(src);
     stdfs::create_directory(dst);

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -19,33 +18,18 @@
 #include "images/recipes/apt_sources.h"
 #include "images/recipes/recipe.h"
 #include "runtime/base/error.h"
-#include "runtime/base/fs.h"
 #include "runtime/base/log.h"
+#include "tests/unit/test_util.h"
+#include "tests/unit/tmpdir.h"
 #include "vessel_build_config.h"
 
 namespace {
 
 namespace stdfs = std::filesystem;
-using vessel::Error;
 using vessel::ExitCode;
 using namespace vessel::images;
-
-class TempDir {
-public:
-    TempDir()
-    {
-        char tmpl[] = "/tmp/vessel-cache-test-XXXXXX";
-        if (::mkdtemp(tmpl) == nullptr)
-            throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() { vessel::fs::remove_tree(path_); }
-    const stdfs::path& path() const { return path_; }
-    stdfs::path operator/(const std::string& s) const { return path_ / s; }
-
-private:
-    stdfs::path path_;
-};
+using vessel::test::expect_error_code;
+using vessel::test::TmpDir;
 
 void write_file(const stdfs::path& p, const std::string& data)
 {
@@ -60,16 +44,6 @@ std::string read_all(const stdfs::path& p)
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-ExitCode code_of(const std::function<void()>& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return ExitCode::Ok;
-}
-
 // --- names ---------------------------------------------------------------
 
 TEST(TemplateName, AcceptsUsualNames)
@@ -80,15 +54,17 @@ TEST(TemplateName, AcceptsUsualNames)
 
 TEST(TemplateName, RejectsOthers)
 {
-    for (const char* n : {"", ".hidden", "..", "a/b", "/abs", "sp ace", "semi;colon", "star*", "tab\t", "ü"})
-        EXPECT_EQ(code_of([&] { TemplateCache::check_name(n); }), ExitCode::InvalidValue) << n;
+    for (const char* n : {"", ".hidden", "..", "a/b", "/abs", "sp ace", "semi;colon", "star*", "tab\t", "ü"}) {
+        SCOPED_TRACE(n);
+        expect_error_code([&] { TemplateCache::check_name(n); }, ExitCode::InvalidValue);
+    }
 }
 
 // --- the cache directory --------------------------------------------------
 
 TEST(TemplateCache, FindTriesExtensionsInOrder)
 {
-    TempDir tmp;
+    TmpDir tmp;
     TemplateCache cache(tmp.path());
     EXPECT_FALSE(cache.find("os"));
     write_file(tmp / "os.tar.zst", "z");
@@ -99,12 +75,12 @@ TEST(TemplateCache, FindTriesExtensionsInOrder)
     EXPECT_EQ(cache.find("os"), tmp / "os.tar.gz");
     write_file(tmp / "os.tar", "t");
     EXPECT_EQ(cache.find("os"), tmp / "os.tar");
-    EXPECT_EQ(code_of([&] { cache.find("../os"); }), ExitCode::InvalidValue);
+    expect_error_code([&] { cache.find("../os"); }, ExitCode::InvalidValue);
 }
 
 TEST(TemplateCache, FindIgnoresDirectories)
 {
-    TempDir tmp;
+    TmpDir tmp;
     stdfs::create_directory(tmp / "odd.tar.gz");
     TemplateCache cache(tmp.path());
     EXPECT_FALSE(cache.find("odd"));
@@ -112,7 +88,7 @@ TEST(TemplateCache, FindIgnoresDirectories)
 
 TEST(TemplateCache, ListShowsCachedFilesAndRecipesSorted)
 {
-    TempDir tmp;
+    TmpDir tmp;
     write_file(tmp / "zeta.tar.gz", "12345");
     write_file(tmp / "alpha.tar", "1");
     write_file(tmp / "alpha.tar.xz", "22");  // shadowed by alpha.tar
@@ -154,7 +130,7 @@ TEST(TemplateCache, ListShowsCachedFilesAndRecipesSorted)
 
 TEST(TemplateCache, ListOfAMissingDirectoryHasTheRecipes)
 {
-    TempDir tmp;
+    TmpDir tmp;
     TemplateCache cache(tmp / "not-yet");
     auto list = cache.list();
     EXPECT_EQ(list.size(), recipes().size());
@@ -166,7 +142,7 @@ TEST(TemplateCache, ListOfAMissingDirectoryHasTheRecipes)
 
 TEST(TemplateCache, RemoveDeletesEveryFileOfTheName)
 {
-    TempDir tmp;
+    TmpDir tmp;
     write_file(tmp / "os.tar", "t");
     write_file(tmp / "os.tar.gz", "g");
     write_file(tmp / "other.tar.gz", "o");
@@ -174,13 +150,13 @@ TEST(TemplateCache, RemoveDeletesEveryFileOfTheName)
     cache.remove("os");
     EXPECT_FALSE(cache.find("os"));
     EXPECT_TRUE(cache.find("other"));
-    EXPECT_EQ(code_of([&] { cache.remove("os"); }), ExitCode::TemplateNotFound);
-    EXPECT_EQ(code_of([&] { cache.remove("a/b"); }), ExitCode::InvalidValue);
+    expect_error_code([&] { cache.remove("os"); }, ExitCode::TemplateNotFound);
+    expect_error_code([&] { cache.remove("a/b"); }, ExitCode::InvalidValue);
 }
 
 TEST(TemplateCache, EnsureReturnsCachedFileWithoutBuilding)
 {
-    TempDir tmp;
+    TmpDir tmp;
     write_file(tmp / "busybox.tar.xz", "not really an archive");
     TemplateCache cache(tmp.path());
     EXPECT_EQ(cache.ensure("busybox"), tmp / "busybox.tar.xz");
@@ -189,11 +165,11 @@ TEST(TemplateCache, EnsureReturnsCachedFileWithoutBuilding)
 
 TEST(TemplateCache, EnsureOrCreateWithoutRecipeIsTemplateNotFound)
 {
-    TempDir tmp;
+    TmpDir tmp;
     TemplateCache cache(tmp / "cache");
-    EXPECT_EQ(code_of([&] { cache.ensure("no-such-os"); }), ExitCode::TemplateNotFound);
-    EXPECT_EQ(code_of([&] { cache.create("no-such-os"); }), ExitCode::TemplateNotFound);
-    EXPECT_EQ(code_of([&] { cache.ensure("bad/name"); }), ExitCode::InvalidValue);
+    expect_error_code([&] { cache.ensure("no-such-os"); }, ExitCode::TemplateNotFound);
+    expect_error_code([&] { cache.create("no-such-os"); }, ExitCode::TemplateNotFound);
+    expect_error_code([&] { cache.ensure("bad/name"); }, ExitCode::InvalidValue);
 }
 
 TEST(Recipes, TableIsConsistent)
@@ -220,7 +196,7 @@ protected:
     {
         if (::access(VESSEL_BUSYBOX, X_OK) != 0)
             return;
-        tmp_ = new TempDir;
+        tmp_ = new TmpDir;
         vessel::log::set_level(vessel::log::Level::Quiet);
         TemplateCache cache(tmp_->path() / "cache");
         // A stale file under another extension must not shadow the new one.
@@ -248,7 +224,7 @@ protected:
         return st;
     }
 
-    static inline TempDir* tmp_ = nullptr;
+    static inline TmpDir* tmp_ = nullptr;
     static inline stdfs::path archive_, root_;
 };
 
@@ -399,7 +375,7 @@ TEST(AptSources, Deb822Format)
 
 TEST(AptSources, FindMirrorFollowsAptOrderAndSkipsOtherSuites)
 {
-    TempDir apt;
+    TmpDir apt;
     write_file(apt / "sources.list",
                "deb http://security.example/debian-security bookworm-security main\n"
                "deb http://third.example/apt bookworm stable\n");
@@ -415,7 +391,7 @@ TEST(AptSources, FindMirrorFollowsAptOrderAndSkipsOtherSuites)
 
 TEST(AptSources, NoConfigurationMeansNoMirror)
 {
-    TempDir apt;
+    TmpDir apt;
     EXPECT_EQ(find_apt_mirror(apt.path(), "bookworm"), std::nullopt);
     EXPECT_EQ(find_apt_mirror(apt / "missing", "bookworm"), std::nullopt);
 }

@@ -4,24 +4,19 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
 #include "runtime/base/error.h"
 #include "runtime/base/fs.h"
+#include "tests/unit/test_util.h"
 #include "tests/unit/tmpdir.h"
 
 namespace vessel::config {
 namespace {
 
-template <typename F>
-void expect_error(F&& f, ExitCode code, const std::string& text)
-{
-    try {
-        f();
-        ADD_FAILURE() << "no error, expected: " << text;
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), code) << e.what();
-        EXPECT_EQ(std::string(e.what()), text);
-    }
-}
+using test::expect_error;
 
 void expect_malformed(std::string_view text, const std::string& message)
 {
@@ -36,45 +31,65 @@ std::string value_of(std::string_view line)
     return a.empty() ? "" : a[0].value;
 }
 
+// One line and the value it assigns.
+struct Value {
+    std::string_view line;
+    std::string value;
+};
+
+void expect_values(std::initializer_list<Value> table)
+{
+    for (const Value& v : table)
+        EXPECT_EQ(value_of(v.line), v.value) << v.line;
+}
+
 TEST(ConfigFileParse, ValueSyntaxes)
 {
-    EXPECT_EQ(value_of("A=\"x y\""), "x y");
-    EXPECT_EQ(value_of("A=plain"), "plain");
-    EXPECT_EQ(value_of("A='single $x \\ \"q\"'"), "single $x \\ \"q\"");
-    EXPECT_EQ(value_of("A="), "");
-    EXPECT_EQ(value_of("A=\"\""), "");
-    EXPECT_EQ(value_of("A=''"), "");
-    EXPECT_EQ(value_of("A=/vz/root/$VEID"), "/vz/root/$VEID");
-    EXPECT_EQ(value_of("A=\"/vz/root/$VEID\""), "/vz/root/$VEID");
+    expect_values({
+        {"A=\"x y\"", "x y"},
+        {"A=plain", "plain"},
+        {"A='single $x \\ \"q\"'", "single $x \\ \"q\""},
+        {"A=", ""},
+        {"A=\"\"", ""},
+        {"A=''", ""},
+        {"A=/vz/root/$VEID", "/vz/root/$VEID"},
+        {"A=\"/vz/root/$VEID\"", "/vz/root/$VEID"},
+    });
 }
 
 TEST(ConfigFileParse, DoubleQuoteEscapesAreThoseOfTheShell)
 {
-    EXPECT_EQ(value_of(R"(A="a\"b\\c\$d\`e")"), "a\"b\\c$d`e");
-    // Any other backslash stays, as in sh.
-    EXPECT_EQ(value_of(R"(A="keep\n\x")"), "keep\\n\\x");
-    EXPECT_EQ(value_of(R"(A=unquoted\ space)"), "unquoted space");
-    EXPECT_EQ(value_of(R"(A=\")"), "\"");
+    expect_values({
+        {R"(A="a\"b\\c\$d\`e")", "a\"b\\c$d`e"},
+        // Any other backslash stays, as in sh.
+        {R"(A="keep\n\x")", "keep\\n\\x"},
+        {R"(A=unquoted\ space)", "unquoted space"},
+        {R"(A=\")", "\""},
+    });
 }
 
 TEST(ConfigFileParse, PiecesBackToBackMakeOneValue)
 {
-    EXPECT_EQ(value_of("A=\"a b\"'c d'e"), "a bc de");
-    EXPECT_EQ(value_of("A=x\"y\""), "xy");
+    expect_values({
+        {"A=\"a b\"'c d'e", "a bc de"},
+        {"A=x\"y\"", "xy"},
+    });
 }
 
 TEST(ConfigFileParse, WhitespaceAndComments)
 {
-    EXPECT_EQ(value_of("   A=\"indented\""), "indented");
-    EXPECT_EQ(value_of("\t\tA=tab"), "tab");
-    EXPECT_EQ(value_of("A=\"v\"   "), "v");
-    EXPECT_EQ(value_of("A=\"v\" # why it is v"), "v");
-    EXPECT_EQ(value_of("A=v\t# comment"), "v");
-    EXPECT_EQ(value_of("A= # only a comment"), "");
-    // A '#' inside a word is not a comment, for the shell either.
-    EXPECT_EQ(value_of("A=v#x"), "v#x");
-    EXPECT_EQ(value_of("A=#x"), "#x");
-    EXPECT_EQ(value_of("A=\"v\"\r"), "v");
+    expect_values({
+        {"   A=\"indented\"", "indented"},
+        {"\t\tA=tab", "tab"},
+        {"A=\"v\"   ", "v"},
+        {"A=\"v\" # why it is v", "v"},
+        {"A=v\t# comment", "v"},
+        {"A= # only a comment", ""},
+        // A '#' inside a word is not a comment, for the shell either.
+        {"A=v#x", "v#x"},
+        {"A=#x", "#x"},
+        {"A=\"v\"\r", "v"},
+    });
 
     auto f = ConfigFile::parse("# heading\n\n   \n  # indented comment\n\t\nA=1\n", "t.conf");
     auto a = f.assignments();

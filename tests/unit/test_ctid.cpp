@@ -4,22 +4,13 @@
 
 #include "runtime/base/error.h"
 #include "runtime/base/fs.h"
+#include "tests/unit/test_util.h"
 #include "tests/unit/tmpdir.h"
 
 namespace vessel::config {
 namespace {
 
-template <typename F>
-void expect_error(F&& f, ExitCode code, const std::string& text)
-{
-    try {
-        f();
-        ADD_FAILURE() << "no error, expected: " << text;
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), code) << e.what();
-        EXPECT_EQ(std::string(e.what()), text);
-    }
-}
+using test::expect_error;
 
 TEST(ParseCtid, Bounds)
 {

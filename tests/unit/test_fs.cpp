@@ -10,6 +10,7 @@
 #include "runtime/base/error.h"
 #include "runtime/base/fs.h"
 #include "runtime/base/undo.h"
+#include "tests/unit/test_util.h"
 #include "tests/unit/tmpdir.h"
 
 using namespace vessel;
@@ -135,18 +136,8 @@ TEST(Undo, RunsInReverseUnlessCommitted)
 
 TEST(ErrorType, ContextIsPrependedAndErrnoAppended)
 {
-    try {
-        with_context("start 101", [] {
-            with_context("cgroup", [] { throw_errno(EINVAL, "write memory.max"); });
-        });
-        FAIL();
-    } catch (const Error& e) {
-        EXPECT_STREQ(e.what(), "start 101: cgroup: write memory.max: Invalid argument");
-        EXPECT_EQ(e.code(), ExitCode::System);
-    }
-    try {
-        throw_errno(ENOSPC, "write x");
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ExitCode::NoDiskSpace);
-    }
+    test::expect_error(
+        [] { with_context("start 101", [] { with_context("cgroup", [] { throw_errno(EINVAL, "write memory.max"); }); }); },
+        ExitCode::System, "start 101: cgroup: write memory.max: Invalid argument");
+    test::expect_error_code([] { throw_errno(ENOSPC, "write x"); }, ExitCode::NoDiskSpace);
 }

@@ -8,6 +8,7 @@
 #include "runtime/base/fs.h"
 #include "runtime/config/ct_config.h"
 #include "runtime/config/keys.h"
+#include "tests/unit/test_util.h"
 #include "tests/unit/tmpdir.h"
 #include "vessel_build_config.h"
 
@@ -16,17 +17,7 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-template <typename F>
-void expect_error(F&& f, ExitCode code, const std::string& text)
-{
-    try {
-        f();
-        ADD_FAILURE() << "no error, expected: " << text;
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), code) << e.what();
-        EXPECT_EQ(std::string(e.what()), text);
-    }
-}
+using test::expect_error;
 
 // Sets or clears an environment variable for one scope.
 class ScopedEnv {

@@ -13,6 +13,7 @@
 #include "runtime/config/config_file.h"
 #include "runtime/config/ct_config.h"
 #include "runtime/config/global.h"
+#include "tests/unit/test_util.h"
 
 namespace vessel::cli {
 namespace {
@@ -62,15 +63,20 @@ std::vector<config::CtId> ids_of(const std::string& out)
     return ids;
 }
 
+// The CTIDs a headerless listing of one column shows, in its order.
+std::vector<config::CtId> listed_ids(const std::vector<CtInfo>& cts, const std::string& sort_field,
+                                     bool reverse = false, const std::string& column = "ctid")
+{
+    ListOptions o = with_fields({column});
+    o.header = false;
+    o.sort_field = sort_field;
+    o.sort_reverse = reverse;
+    return ids_of(format_list(cts, o));
+}
+
 void expect_invalid(const ListOptions& o, const std::string& message)
 {
-    try {
-        check_fields(o);
-        FAIL() << "no error; expected: " << message;
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ExitCode::InvalidParameter);
-        EXPECT_EQ(e.message(), message);
-    }
+    test::expect_error([&] { check_fields(o); }, ExitCode::InvalidParameter, message);
 }
 
 // ---- default columns ----------------------------------------------------
@@ -266,9 +272,7 @@ TEST(ListFormat, BadConfigValueShowsDash)
 
 TEST(ListFormat, SortsByCtidByDefault)
 {
-    ListOptions o = with_fields({"ctid"});
-    o.header = false;
-    EXPECT_EQ(ids_of(format_list({make_ct(30, ""), make_ct(4, ""), make_ct(100, "")}, o)),
+    EXPECT_EQ(listed_ids({make_ct(30, ""), make_ct(4, ""), make_ct(100, "")}, ""),
               (std::vector<config::CtId>{4, 30, 100}));
 }
 
@@ -276,55 +280,37 @@ TEST(ListFormat, NumericFieldsSortNumerically)
 {
     std::vector<CtInfo> cts{make_ct(1, "NUMPROC=100\n"), make_ct(2, "NUMPROC=20\n"), make_ct(3, "NUMPROC=3\n"),
                             make_ct(4, "")};
-    ListOptions o = with_fields({"ctid"});
-    o.header = false;
-    o.sort_field = "numproc.l";
     // Unset sorts first, as in vzlist.
-    EXPECT_EQ(ids_of(format_list(cts, o)), (std::vector<config::CtId>{4, 3, 2, 1}));
-    o.sort_reverse = true;
-    EXPECT_EQ(ids_of(format_list(cts, o)), (std::vector<config::CtId>{1, 2, 3, 4}));
+    EXPECT_EQ(listed_ids(cts, "numproc.l"), (std::vector<config::CtId>{4, 3, 2, 1}));
+    EXPECT_EQ(listed_ids(cts, "numproc.l", true), (std::vector<config::CtId>{1, 2, 3, 4}));
 }
 
 TEST(ListFormat, StringFieldsSortAsText)
 {
     std::vector<CtInfo> cts{make_ct(1, "HOSTNAME=b100\n"), make_ct(2, "HOSTNAME=b20\n"), make_ct(3, "HOSTNAME=a\n"),
                             make_ct(4, "")};
-    ListOptions o = with_fields({"ctid"});
-    o.header = false;
-    o.sort_field = "hostname";
-    EXPECT_EQ(ids_of(format_list(cts, o)), (std::vector<config::CtId>{4, 3, 1, 2}));
-    o.sort_field = "-hostname";
-    EXPECT_EQ(ids_of(format_list(cts, o)), (std::vector<config::CtId>{2, 1, 3, 4}));
+    EXPECT_EQ(listed_ids(cts, "hostname"), (std::vector<config::CtId>{4, 3, 1, 2}));
+    EXPECT_EQ(listed_ids(cts, "-hostname"), (std::vector<config::CtId>{2, 1, 3, 4}));
 }
 
 TEST(ListFormat, TiesKeepCtidOrderBothWays)
 {
     std::vector<CtInfo> cts{make_ct(9, "CPUUNITS=500\n"), make_ct(3, "CPUUNITS=1000\n"),
                             make_ct(5, "CPUUNITS=500\n"), make_ct(1, "CPUUNITS=1000\n")};
-    ListOptions o = with_fields({"ctid"});
-    o.header = false;
-    o.sort_field = "cpuunits";
-    EXPECT_EQ(ids_of(format_list(cts, o)), (std::vector<config::CtId>{5, 9, 1, 3}));
-    o.sort_reverse = true;
-    EXPECT_EQ(ids_of(format_list(cts, o)), (std::vector<config::CtId>{1, 3, 5, 9}));
+    EXPECT_EQ(listed_ids(cts, "cpuunits"), (std::vector<config::CtId>{5, 9, 1, 3}));
+    EXPECT_EQ(listed_ids(cts, "cpuunits", true), (std::vector<config::CtId>{1, 3, 5, 9}));
 }
 
 TEST(ListFormat, StatusSortsByStateNotSpelling)
 {
     std::vector<CtInfo> cts{make_ct(1, "", State::Suspended), make_ct(2, "", State::Mounted), make_ct(3, ""),
                             make_ct(4, "", State::Running)};
-    ListOptions o = with_fields({"ctid"});
-    o.header = false;
-    o.sort_field = "status";
-    EXPECT_EQ(ids_of(format_list(cts, o)), (std::vector<config::CtId>{4, 3, 2, 1}));
+    EXPECT_EQ(listed_ids(cts, "status"), (std::vector<config::CtId>{4, 3, 2, 1}));
 }
 
 TEST(ListFormat, ReverseCtidSort)
 {
-    ListOptions o = with_fields({"veid"});
-    o.header = false;
-    o.sort_field = "-ctid";
-    EXPECT_EQ(ids_of(format_list({make_ct(1, ""), make_ct(3, ""), make_ct(2, "")}, o)),
+    EXPECT_EQ(listed_ids({make_ct(1, ""), make_ct(3, ""), make_ct(2, "")}, "-ctid", false, "veid"),
               (std::vector<config::CtId>{3, 2, 1}));
 }
 

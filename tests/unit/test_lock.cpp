@@ -8,6 +8,7 @@
 #include "runtime/base/error.h"
 #include "runtime/lifecycle/lock.h"
 #include "runtime/lifecycle/run_state.h"
+#include "tests/unit/test_util.h"
 #include "tests/unit/tmpdir.h"
 
 using namespace vessel;
@@ -19,13 +20,8 @@ TEST(CtLock, SecondHolderWaitsThenFailsWithNine)
     auto file = t / "lock/101.lck";
     auto first = lifecycle::CtLock::acquire_path(file, 0ms);
     auto start = std::chrono::steady_clock::now();
-    try {
-        lifecycle::CtLock::acquire_path(file, 200ms);
-        FAIL() << "second lock acquired";
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ExitCode::Locked);
-        EXPECT_STREQ(e.what(), "Container already locked");
-    }
+    test::expect_error([&] { lifecycle::CtLock::acquire_path(file, 200ms); }, ExitCode::Locked,
+                       "Container already locked");
     EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
 }
 

@@ -2,96 +2,115 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
 #include "runtime/base/error.h"
+#include "tests/unit/test_util.h"
 
 namespace vessel::config {
 namespace {
 
-// Runs f and checks that it throws Error with exactly this code and text.
-template <typename F>
-void expect_error(F&& f, ExitCode code, const std::string& text)
-{
-    try {
-        f();
-        ADD_FAILURE() << "no error, expected: " << text;
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), code) << e.what();
-        EXPECT_EQ(std::string(e.what()), text);
-    }
-}
+using test::expect_error;
 
 void expect_bad_amount(std::string_view text, Unit unit, const std::string& message)
 {
     expect_error([&] { parse_amount(text, unit); }, ExitCode::InvalidValue, message);
 }
 
+// One parse_amount call and the value it must give.
+struct Amount {
+    std::string_view text;
+    Unit unit;
+    std::uint64_t want;
+};
+
+void expect_amounts(std::initializer_list<Amount> table)
+{
+    for (const Amount& a : table)
+        EXPECT_EQ(parse_amount(a.text, a.unit), a.want) << '"' << a.text << "\" in unit " << static_cast<int>(a.unit);
+}
+
 TEST(ParseAmount, PlainNumbersAreInTheParameterUnit)
 {
-    EXPECT_EQ(parse_amount("0", Unit::Bytes), 0u);
-    EXPECT_EQ(parse_amount("1234", Unit::Bytes), 1234u);
-    EXPECT_EQ(parse_amount("1234", Unit::Pages), 1234u);
-    EXPECT_EQ(parse_amount("1234", Unit::Items), 1234u);
-    EXPECT_EQ(parse_amount("1234", Unit::KiB), 1234u);
-    EXPECT_EQ(parse_amount("007", Unit::Items), 7u);
+    expect_amounts({
+        {"0", Unit::Bytes, 0},
+        {"1234", Unit::Bytes, 1234},
+        {"1234", Unit::Pages, 1234},
+        {"1234", Unit::Items, 1234},
+        {"1234", Unit::KiB, 1234},
+        {"007", Unit::Items, 7},
+    });
 }
 
 TEST(ParseAmount, ByteSuffixesAreBinaryMultiples)
 {
-    EXPECT_EQ(parse_amount("1K", Unit::Bytes), 1024u);
-    EXPECT_EQ(parse_amount("3M", Unit::Bytes), 3u << 20);
-    EXPECT_EQ(parse_amount("2G", Unit::Bytes), 2ULL << 30);
-    EXPECT_EQ(parse_amount("5T", Unit::Bytes), 5ULL << 40);
-    EXPECT_EQ(parse_amount("2P", Unit::Bytes), 8192u);
-    EXPECT_EQ(parse_amount("77B", Unit::Bytes), 77u);
+    expect_amounts({
+        {"1K", Unit::Bytes, 1024},
+        {"3M", Unit::Bytes, 3u << 20},
+        {"2G", Unit::Bytes, 2ULL << 30},
+        {"5T", Unit::Bytes, 5ULL << 40},
+        {"2P", Unit::Bytes, 8192},
+        {"77B", Unit::Bytes, 77},
+    });
 }
 
 TEST(ParseAmount, SuffixesAreCaseInsensitive)
 {
-    EXPECT_EQ(parse_amount("1k", Unit::Bytes), 1024u);
-    EXPECT_EQ(parse_amount("1m", Unit::Bytes), 1u << 20);
-    EXPECT_EQ(parse_amount("1g", Unit::Bytes), 1u << 30);
-    EXPECT_EQ(parse_amount("1t", Unit::Bytes), 1ULL << 40);
-    EXPECT_EQ(parse_amount("1p", Unit::Bytes), 4096u);
-    EXPECT_EQ(parse_amount("1b", Unit::Bytes), 1u);
+    expect_amounts({
+        {"1k", Unit::Bytes, 1024},
+        {"1m", Unit::Bytes, 1u << 20},
+        {"1g", Unit::Bytes, 1u << 30},
+        {"1t", Unit::Bytes, 1ULL << 40},
+        {"1p", Unit::Bytes, 4096},
+        {"1b", Unit::Bytes, 1},
+    });
 }
 
 TEST(ParseAmount, PagesConvertByteSuffixesRoundingUp)
 {
-    EXPECT_EQ(parse_amount("1P", Unit::Pages), 1u);
-    EXPECT_EQ(parse_amount("256M", Unit::Pages), 65536u);
-    EXPECT_EQ(parse_amount("1G", Unit::Pages), 262144u);
-    EXPECT_EQ(parse_amount("1T", Unit::Pages), 1ULL << 28);
-    EXPECT_EQ(parse_amount("4096B", Unit::Pages), 1u);
-    EXPECT_EQ(parse_amount("4097B", Unit::Pages), 2u);
-    EXPECT_EQ(parse_amount("1B", Unit::Pages), 1u);
-    EXPECT_EQ(parse_amount("1K", Unit::Pages), 1u);
-    EXPECT_EQ(parse_amount("8K", Unit::Pages), 2u);
+    expect_amounts({
+        {"1P", Unit::Pages, 1},
+        {"256M", Unit::Pages, 65536},
+        {"1G", Unit::Pages, 262144},
+        {"1T", Unit::Pages, 1ULL << 28},
+        {"4096B", Unit::Pages, 1},
+        {"4097B", Unit::Pages, 2},
+        {"1B", Unit::Pages, 1},
+        {"1K", Unit::Pages, 1},
+        {"8K", Unit::Pages, 2},
+    });
 }
 
 TEST(ParseAmount, KiBConvertsByteSuffixesRoundingUp)
 {
-    EXPECT_EQ(parse_amount("1K", Unit::KiB), 1u);
-    EXPECT_EQ(parse_amount("1M", Unit::KiB), 1024u);
-    EXPECT_EQ(parse_amount("2G", Unit::KiB), 2097152u);
-    EXPECT_EQ(parse_amount("1T", Unit::KiB), 1ULL << 30);
-    EXPECT_EQ(parse_amount("1P", Unit::KiB), 4u);
-    EXPECT_EQ(parse_amount("1024B", Unit::KiB), 1u);
-    EXPECT_EQ(parse_amount("1025B", Unit::KiB), 2u);
+    expect_amounts({
+        {"1K", Unit::KiB, 1},
+        {"1M", Unit::KiB, 1024},
+        {"2G", Unit::KiB, 2097152},
+        {"1T", Unit::KiB, 1ULL << 30},
+        {"1P", Unit::KiB, 4},
+        {"1024B", Unit::KiB, 1},
+        {"1025B", Unit::KiB, 2},
+    });
 }
 
 TEST(ParseAmount, FractionsNeedAByteSuffix)
 {
-    // 2.2 * 2^30 = 2362232012.8, rounded up.
-    EXPECT_EQ(parse_amount("2.2G", Unit::Bytes), 2362232013u);
-    EXPECT_EQ(parse_amount("0.5K", Unit::Bytes), 512u);
-    EXPECT_EQ(parse_amount("1.5M", Unit::Bytes), 1572864u);
-    EXPECT_EQ(parse_amount("1.25T", Unit::Bytes), 5ULL << 38);
-    EXPECT_EQ(parse_amount("2.2G", Unit::KiB), 2306868u);  // 2306867.2
-    EXPECT_EQ(parse_amount("1.5K", Unit::Pages), 1u);
-    EXPECT_EQ(parse_amount("0.5M", Unit::Pages), 128u);
-    // More digits than are kept still round up rather than down.
-    EXPECT_EQ(parse_amount("1.0000000000000000000001K", Unit::Bytes), 1025u);
-    EXPECT_EQ(parse_amount("1.00000000000000000000K", Unit::Bytes), 1024u);
+    expect_amounts({
+        {"2.2G", Unit::Bytes, 2362232013},  // 2.2 * 2^30 = 2362232012.8, rounded up
+        {"0.5K", Unit::Bytes, 512},
+        {"1.5M", Unit::Bytes, 1572864},
+        {"1.25T", Unit::Bytes, 5ULL << 38},
+        {"2.2G", Unit::KiB, 2306868},  // 2306867.2
+        {"1.5K", Unit::Pages, 1},
+        {"0.5M", Unit::Pages, 128},
+        // More digits than are kept still round up rather than down.
+        {"1.0000000000000000000001K", Unit::Bytes, 1025},
+        {"1.00000000000000000000K", Unit::Bytes, 1024},
+    });
 
     const std::string needs = "a fraction needs a K, M, G or T suffix";
     expect_bad_amount("2.5", Unit::Bytes, "\"2.5\": " + needs);
@@ -103,12 +122,14 @@ TEST(ParseAmount, FractionsNeedAByteSuffix)
 
 TEST(ParseAmount, Unlimited)
 {
-    EXPECT_EQ(parse_amount("unlimited", Unit::Bytes), kUnlimited);
-    EXPECT_EQ(parse_amount("unlimited", Unit::Pages), kUnlimited);
-    EXPECT_EQ(parse_amount("unlimited", Unit::Items), kUnlimited);
-    EXPECT_EQ(parse_amount("unlimited", Unit::KiB), kUnlimited);
-    // What the kernel prints for unlimited reads back as unlimited.
-    EXPECT_EQ(parse_amount("9223372036854775807", Unit::Items), kUnlimited);
+    expect_amounts({
+        {"unlimited", Unit::Bytes, kUnlimited},
+        {"unlimited", Unit::Pages, kUnlimited},
+        {"unlimited", Unit::Items, kUnlimited},
+        {"unlimited", Unit::KiB, kUnlimited},
+        // What the kernel prints for unlimited reads back as unlimited.
+        {"9223372036854775807", Unit::Items, kUnlimited},
+    });
     expect_bad_amount("Unlimited", Unit::Bytes, "\"Unlimited\": not a number");
     expect_bad_amount("unlimitedK", Unit::Bytes, "\"unlimitedK\": not a number");
 }

@@ -1,11 +1,17 @@
 // A temporary directory for one test, removed (without following symlinks)
-// when the test ends.
+// when the test ends. A directory left read-only inside it, as an archive
+// may extract one, is made writable first so that an unprivileged run can
+// still empty it; a removal that fails anyway is a test failure.
 #pragma once
 
 #include <stdlib.h>
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "runtime/base/fs.h"
 
@@ -22,9 +28,15 @@ public:
     }
     ~TmpDir()
     {
+        namespace stdfs = std::filesystem;
+        std::error_code ec;
+        for (auto it = stdfs::recursive_directory_iterator(path_, ec); !ec && it != stdfs::end(it); it.increment(ec))
+            if (it->is_directory(ec) && !it->is_symlink(ec))
+                stdfs::permissions(it->path(), stdfs::perms::owner_all, stdfs::perm_options::add, ec);
         try {
             fs::remove_tree(path_);
-        } catch (...) {
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "cleanup of " << path_ << ": " << e.what();
         }
     }
     TmpDir(const TmpDir&) = delete;
