@@ -37,6 +37,7 @@ constexpr std::array kExitCodes{
     ExitCodeInfo{ExitCode::ConfigCopy, "unable to copy the sample configuration"},
     ExitCodeInfo{ExitCode::TemplateNotFound, "OS template not found"},
     ExitCodeInfo{ExitCode::Name, "invalid container name"},
+    ExitCodeInfo{ExitCode::WaitFailed, "container did not finish booting (start --wait)"},
 };
 }  // namespace
 

@@ -40,6 +40,7 @@ enum class ExitCode : int {
     ConfigCopy = 82,       // sample config missing or not copied
     TemplateNotFound = 91,
     Name = 131,
+    WaitFailed = 133,      // start --wait: the boot did not finish
 };
 
 struct ExitCodeInfo {

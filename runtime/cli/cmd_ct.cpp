@@ -13,19 +13,13 @@
 #include "runtime/lifecycle/lock.h"
 #include "runtime/lifecycle/mount.h"
 #include "runtime/lifecycle/run_state.h"
+#include "runtime/lifecycle/teardown.h"
 
 namespace po = boost::program_options;
 
 namespace vessel::cli {
 
 namespace {
-
-config::CtId ctid_arg(Context& ctx, const po::variables_map& vm)
-{
-    if (!vm.count("ctid"))
-        throw UsageError("missing CTID");
-    return config::resolve_ctid(vm["ctid"].as<std::string>(), ctx.global());
-}
 
 std::optional<std::string> opt(const po::variables_map& vm, const char* name)
 {
@@ -107,6 +101,17 @@ int cmd_status(Context& ctx, const std::vector<std::string>& args)
 {
     auto vm = parse_args(args, {}, {"ctid"});
     auto id = ctid_arg(ctx, vm);
+    // Leftovers of a CT that died unattended are cleaned up here, unless a
+    // command that changes the CT is busy with it.
+    if (lifecycle::load_run_state(ctx.global(), id)) {
+        try {
+            auto lock = lifecycle::CtLock::acquire(ctx.global(), id, std::chrono::milliseconds(0));
+            lifecycle::recover_leftovers(ctx.global(), id);
+        } catch (const Error& e) {
+            if (e.code() != ExitCode::Locked)
+                log::warning(e.what());
+        }
+    }
     auto info = lifecycle::inspect(ctx.global(), id);
     std::cout << "CTID " << id << ' ' << (info.exists ? "exist" : "deleted") << ' '
               << (info.mounted ? "mounted" : "unmounted") << ' ' << (info.running ? "running" : "down")

@@ -8,6 +8,7 @@
 #include "runtime/base/error.h"
 #include "runtime/base/exit_codes.h"
 #include "runtime/base/log.h"
+#include "runtime/config/ctid.h"
 #include "vessel_build_config.h"
 
 namespace po = boost::program_options;
@@ -26,7 +27,7 @@ namespace {
 std::vector<Command> build_table()
 {
     std::vector<Command> all;
-    for (auto group : {ct_commands(), list_commands(), template_commands()})
+    for (auto group : {ct_commands(), run_commands(), list_commands(), template_commands(), feature_commands()})
         for (auto& c : group)
             all.push_back(std::move(c));
     return all;
@@ -93,6 +94,13 @@ const Command* find_command(std::string_view name)
                 return &c;
     }
     return nullptr;
+}
+
+config::CtId ctid_arg(Context& ctx, const po::variables_map& vm)
+{
+    if (!vm.count("ctid"))
+        throw UsageError("missing CTID");
+    return config::resolve_ctid(vm["ctid"].as<std::string>(), ctx.global());
 }
 
 std::string usage_of(const Command& cmd)

@@ -55,11 +55,15 @@ boost::program_options::variables_map parse_args(const std::vector<std::string>&
                                                  const boost::program_options::options_description& desc,
                                                  const std::vector<std::string>& positional);
 std::string usage_of(const Command& cmd);
+// The positional "ctid" (a CTID or a name) resolved; UsageError if missing.
+config::CtId ctid_arg(Context& ctx, const boost::program_options::variables_map& vm);
 
 // Command groups (cmd_*.cpp).
 std::vector<Command> ct_commands();
 std::vector<Command> template_commands();
 std::vector<Command> list_commands();
+std::vector<Command> run_commands();
+std::vector<Command> feature_commands();
 
 // Entry point: returns the process exit code.
 int run(int argc, char** argv);

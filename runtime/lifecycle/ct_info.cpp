@@ -6,7 +6,9 @@
 #include "runtime/base/error.h"
 #include "runtime/base/fs.h"
 #include "runtime/base/log.h"
+#include "runtime/cgroup/process_container.h"
 #include "runtime/config/ctid.h"
+#include "runtime/features/features.h"
 #include "runtime/lifecycle/run_state.h"
 
 namespace vessel::lifecycle {
@@ -51,6 +53,20 @@ CtInfo inspect(const config::GlobalConfig& global, config::CtId id)
     info.exists = std::filesystem::is_directory(priv, ec);
     info.mounted = fs::is_mount_point(root);
     info.running = is_running(global, id);
+    if (info.running) {
+        // numproc counts tasks (threads too), as the beancounter did.
+        if (auto state = load_run_state(global, id); state && !state->cgroups.empty()) {
+            try {
+                auto cg = cgroup::ProcessContainer::open(features::probe().cgroups, state->cgroups);
+                if (auto cur = cg->get("pids.current"))
+                    info.numproc = std::stoull(*cur);
+                else
+                    info.numproc = cg->pids().size();
+            } catch (const std::exception& e) {
+                log::verbose("numproc of " + std::to_string(id) + ": " + e.what());
+            }
+        }
+    }
     info.suspended = std::filesystem::exists(global.dump_dir() / ("Dump." + std::to_string(id)), ec);
     return info;
 }

@@ -10,18 +10,32 @@
 
 namespace vessel::lifecycle {
 
-std::optional<std::uint64_t> process_start_time(pid_t pid)
+namespace {
+
+struct StatFields {
+    char state = '?';
+    std::uint64_t start_time = 0;
+};
+
+// /proc/PID/stat: comm (field 2) may hold spaces and parentheses, so fields
+// are counted from after the last ')'; field 3 is the state, 22 the start time.
+std::optional<StatFields> read_stat(pid_t pid)
 {
-    auto stat = fs::read_file("/proc/" + std::to_string(pid) + "/stat");
+    std::optional<std::string> stat;
+    try {
+        stat = fs::read_file("/proc/" + std::to_string(pid) + "/stat");
+    } catch (const Error&) {
+        // The process went away between open and read (ESRCH).
+        return std::nullopt;
+    }
     if (!stat)
         return std::nullopt;
-    // comm (field 2) may hold spaces and parentheses: fields resume after the last ')'.
     auto close = stat->rfind(')');
     if (close == std::string::npos)
         return std::nullopt;
     std::string_view rest(*stat);
     rest.remove_prefix(close + 1);
-    // After ')' come fields 3..; start time is field 22, the 20th of these.
+    StatFields out;
     int field = 2;
     size_t pos = 0;
     while (pos < rest.size()) {
@@ -30,24 +44,37 @@ std::optional<std::uint64_t> process_start_time(pid_t pid)
         size_t end = rest.find(' ', pos);
         if (end == std::string_view::npos)
             end = rest.size();
-        if (++field == 22) {
-            std::uint64_t v = 0;
-            auto tok = rest.substr(pos, end - pos);
-            if (std::from_chars(tok.data(), tok.data() + tok.size(), v).ec != std::errc())
+        auto tok = rest.substr(pos, end - pos);
+        ++field;
+        if (field == 3 && !tok.empty())
+            out.state = tok[0];
+        if (field == 22) {
+            if (std::from_chars(tok.data(), tok.data() + tok.size(), out.start_time).ec != std::errc())
                 return std::nullopt;
-            return v;
+            return out;
         }
         pos = end;
     }
     return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::uint64_t> process_start_time(pid_t pid)
+{
+    auto f = read_stat(pid);
+    if (!f)
+        return std::nullopt;
+    return f->start_time;
+}
+
 bool ProcessRef::alive() const
 {
     if (pid <= 0)
         return false;
-    auto st = process_start_time(pid);
-    return st && *st == start_time;
+    auto f = read_stat(pid);
+    // A zombie has exited; only its parent has not collected it yet.
+    return f && f->start_time == start_time && f->state != 'Z' && f->state != 'X';
 }
 
 std::optional<ProcessRef> ProcessRef::of(pid_t pid)
@@ -82,7 +109,13 @@ std::optional<RunState> load_run_state(const config::GlobalConfig& global, confi
     try {
         auto j = nlohmann::json::parse(*text);
         RunState s;
+        s.phase = j.value("phase", std::string("running")) == "starting" ? RunState::Phase::Starting
+                                                                         : RunState::Phase::Running;
+        if (j.contains("starter"))
+            s.starter = process_from_json(j.at("starter"));
         s.init = process_from_json(j.at("init"));
+        s.mounted_by_start = j.value("mounted_by_start", false);
+        s.time_offset_ns = j.value("time_offset_ns", std::uint64_t{0});
         if (j.contains("monitor"))
             s.monitor = process_from_json(j.at("monitor"));
         if (j.contains("cgroups"))
@@ -97,16 +130,25 @@ void save_run_state(const config::GlobalConfig& global, config::CtId id, const R
 {
     auto dir = run_state_dir(global, id);
     fs::make_dirs(dir, 0700);
-    nlohmann::json j = {{"init", to_json(state.init)},
+    nlohmann::json j = {{"phase", state.phase == RunState::Phase::Starting ? "starting" : "running"},
+                        {"starter", to_json(state.starter)},
+                        {"init", to_json(state.init)},
                         {"monitor", to_json(state.monitor)},
-                        {"cgroups", state.cgroups}};
+                        {"cgroups", state.cgroups},
+                        {"mounted_by_start", state.mounted_by_start},
+                        {"time_offset_ns", state.time_offset_ns}};
     fs::write_file_atomic(dir / kStateFile, j.dump(2) + "\n", 0600);
+}
+
+void remove_run_state(const config::GlobalConfig& global, config::CtId id)
+{
+    fs::remove_tree(run_state_dir(global, id));
 }
 
 bool is_running(const config::GlobalConfig& global, config::CtId id)
 {
     auto s = load_run_state(global, id);
-    return s && s->init.alive();
+    return s && s->phase == RunState::Phase::Running && s->init.alive();
 }
 
 }  // namespace vessel::lifecycle

@@ -24,9 +24,14 @@ struct ProcessRef {
 };
 
 struct RunState {
-    ProcessRef init;
+    enum class Phase { Starting, Running };
+    Phase phase = Phase::Running;
+    ProcessRef starter;                // the `vessel start` that is bringing it up
+    ProcessRef init;                   // pid 0 until init exists
     ProcessRef monitor;
     std::vector<std::string> cgroups;  // absolute cgroupfs paths
+    bool mounted_by_start = false;     // VE_ROOT was mounted by start: stop unmounts it
+    std::uint64_t time_offset_ns = 0;  // boot time the CT's clocks start from (time namespace)
 };
 
 std::filesystem::path run_state_dir(const config::GlobalConfig& global, config::CtId id);
@@ -35,6 +40,8 @@ void save_run_state(const config::GlobalConfig& global, config::CtId id, const R
 
 // Start time of pid from /proc/PID/stat; nullopt if the process is gone.
 std::optional<std::uint64_t> process_start_time(pid_t pid);
+
+void remove_run_state(const config::GlobalConfig& global, config::CtId id);
 
 // A container is running when its recorded init is alive.
 bool is_running(const config::GlobalConfig& global, config::CtId id);

@@ -21,6 +21,8 @@ make_conf() {
         echo "LOCKDIR=$root/lock"
         echo "DUMPDIR=$root/dump"
         echo "RUNDIR=$root/run"
+        echo "CGROUP_PARENT=${VESSEL_TEST_CGROUP:-vessel-test-$$}"
+        echo "STOP_TIMEOUT=10"
     } > "$root/vessel.conf"
     echo "$root/vessel.conf"
 }
@@ -34,13 +36,44 @@ shared_template_setup() {
 
 per_test_setup() {
     export T=$BATS_TEST_TMPDIR/v
+    # Every test's process containers live below a parent of its own, under
+    # the cgroup the suite runs in; teardown checks it is empty and removes it.
+    export VESSEL_TEST_CGROUP=vessel-test-$$-$BATS_TEST_NUMBER
     export VESSEL_CONF
     VESSEL_CONF=$(make_conf "$T" "${SHARED_TEMPLATE:-$T/template}")
 }
 
-# Unmounts anything a test left under its directory (deepest first).
+# The cgroup directories of this test's parent, one per hierarchy (those
+# that exist), below the cgroup this shell is in.
+test_cgroup_dirs() {
+    local line hier path mnt
+    while IFS=: read -r _ hier path; do
+        case $hier in
+        "") mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts) ;;
+        name=*) continue ;;
+        *) mnt=$(awk -v c="$hier" '$3 == "cgroup" && ("," $4 ",") ~ ("," c ",") { print $2; exit }' /proc/self/mounts) ;;
+        esac
+        [ -n "$mnt" ] || continue
+        [ -d "$mnt${path%/}/$VESSEL_TEST_CGROUP" ] && echo "$mnt${path%/}/$VESSEL_TEST_CGROUP"
+    done < /proc/self/cgroup
+    return 0
+}
+
+# Stops what a test left running, removes its cgroups, unmounts anything
+# left under its directory (deepest first).
 per_test_teardown() {
-    local m
+    local m id d
+    if [ -d "$T/run" ]; then
+        for d in "$T"/run/*/; do
+            [ -d "$d" ] || continue
+            id=$(basename "$d")
+            "$VESSEL_BIN" -q stop --fast "$id" >/dev/null 2>&1 || true
+        done
+    fi
+    for d in $(test_cgroup_dirs); do
+        find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
+        rmdir "$d" 2>/dev/null || true
+    done
     for m in $(awk -v p="$BATS_TEST_TMPDIR" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
         umount -l "$m" 2>/dev/null || true
     done
@@ -48,6 +81,14 @@ per_test_teardown() {
 
 vessel() {
     "$VESSEL_BIN" "$@"
+}
+
+# PIDs in the CT's process container (host view), from its cgroup.procs.
+ct_cgroup_procs() {
+    local id=$1 d
+    for d in $(test_cgroup_dirs); do
+        cat "$d/$id/cgroup.procs" 2>/dev/null
+    done | sort -un
 }
 
 # A tar archive built by python's tarfile from a small spec, for hostile

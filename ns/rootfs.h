@@ -1,0 +1,45 @@
+// The container's filesystem view, set up by the child in its new mount
+// namespace before it executes init: private propagation, the root bound on
+// itself, /proc, /sys (read-only), a fresh /dev, pivot_root. Every path inside
+// the root is resolved inside it (openat2 RESOLVE_IN_ROOT, or a no-symlink
+// walk), so a template's symlinks cannot point a mount at the host.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace vessel::ns {
+
+struct RootfsSpec {
+    std::filesystem::path root;   // VE_ROOT (already mounted)
+    unsigned numpty = 0;          // devpts max= (0: kernel default)
+    bool sys_readonly = true;
+    // Runs after the default mounts and before pivot_root, with an O_PATH fd
+    // of the container root: the place for mounts that need the host's view
+    // (the cgroup2 view under sys/fs/cgroup, masked /proc paths, device
+    // nodes from the allowlist). Resolve targets with ns/path.h.
+    std::function<void(int root_fd)> before_pivot;
+};
+
+// In the child, in a new mount namespace (and, for /proc to show the
+// container's processes, already in its PID namespace). Makes every mount
+// private, binds root on itself, mounts /proc, /sys, a fresh /dev, runs
+// before_pivot, then pivot_root()s into root and detaches the old root.
+// Throws Error naming the step.
+void setup_rootfs(const RootfsSpec& spec);
+
+// The /dev nodes every container gets (name, type 'c', major, minor, mode):
+// null zero full random urandom tty; one table for rootfs and (later) the
+// device allowlist.
+struct DevNode {
+    const char* name;
+    char type;
+    unsigned major;
+    unsigned minor;
+    unsigned mode;
+};
+const DevNode* default_dev_nodes(size_t* count);
+
+}  // namespace vessel::ns

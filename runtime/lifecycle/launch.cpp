@@ -1,0 +1,160 @@
+#include "runtime/lifecycle/launch.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "runtime/base/error.h"
+#include "runtime/base/fs.h"
+#include "runtime/security/caps.h"
+#include "ns/clone.h"
+#include "ns/rootfs.h"
+#include "runtime/lifecycle/sync_channel.h"
+
+namespace vessel::lifecycle {
+
+namespace {
+
+// A fresh time namespace for the next child whose clocks read zero at
+// start, so `uptime` in the CT counts from CT start.
+void prepare_time_namespace()
+{
+    if (::unshare(CLONE_NEWTIME) != 0)
+        throw_errno("unshare time namespace");
+    struct timespec mono {}, boot {};
+    ::clock_gettime(CLOCK_MONOTONIC, &mono);
+    ::clock_gettime(CLOCK_BOOTTIME, &boot);
+    std::string offsets = "monotonic " + std::to_string(-static_cast<long long>(mono.tv_sec)) + " 0\n" +
+                          "boottime " + std::to_string(-static_cast<long long>(boot.tv_sec)) + " 0\n";
+    UniqueFd fd(::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
+    if (!fd || ::write(fd.get(), offsets.data(), offsets.size()) != static_cast<ssize_t>(offsets.size()))
+        throw_errno("write /proc/self/timens_offsets");
+}
+
+void reset_signals()
+{
+    sigset_t all;
+    sigemptyset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            ::signal(sig, SIG_DFL);
+}
+
+// Runs in the new namespaces, as the container's PID 1; returns only on error.
+[[noreturn]] void init_child(const spec::ContainerSpec& spec, int sync)
+{
+    if (!SyncChannel::wait_go(sync))
+        ::_exit(1);
+    try {
+        reset_signals();
+        if (::setsid() < 0)
+            throw_errno("setsid");
+        // Only now is it in all its cgroups: a cgroup namespace made here has
+        // the process container as its root in every hierarchy (clone3 made
+        // one only where CLONE_INTO_CGROUP had placed it already).
+        if (spec.late_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0)
+            throw_errno("unshare cgroup namespace");
+        ns::RootfsSpec rootfs;
+        rootfs.root = spec.root;
+        rootfs.numpty = spec.numpty;
+        with_context("rootfs", [&] { ns::setup_rootfs(rootfs); });
+        // The boot marker of the previous run must not satisfy `start --wait`.
+        ::unlink("/run/vessel-booted");
+        if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
+            throw_errno("sethostname " + spec.hostname);
+        // No host fd reaches container code: 0-2 are reopened inside the
+        // container, everything else but the sync socket is closed.
+        UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+        if (!null)
+            throw_errno("open /dev/null in the container");
+        for (int fd = 0; fd < 3; ++fd)
+            if (::dup2(null.get(), fd) < 0)
+                throw_errno("dup2");
+        null.reset();
+        if (sync > 3)
+            ::close_range(3, static_cast<unsigned>(sync - 1), 0);
+        ::close_range(static_cast<unsigned>(sync + 1), ~0U, 0);
+        with_context("capabilities", [&] { security::apply_caps(spec.cap_keep); });
+
+        std::vector<char*> env;
+        for (const auto& e : spec.init_env)
+            env.push_back(const_cast<char*>(e.c_str()));
+        env.push_back(nullptr);
+        std::string tried;
+        for (const auto& path : spec.init_candidates) {
+            char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+            ::execve(path.c_str(), argv, env.data());
+            if (errno != ENOENT && errno != ENOTDIR)
+                throw_errno("exec " + path);
+            tried += (tried.empty() ? "" : ", ") + path;
+        }
+        throw Error(ExitCode::BadCt, "no init to run in the container (tried " + tried + ")");
+    } catch (const Error& e) {
+        SyncChannel::fail(sync, static_cast<int>(e.code()), e.what());
+    } catch (const std::exception& e) {
+        SyncChannel::fail(sync, static_cast<int>(ExitCode::System), e.what());
+    }
+    ::_exit(1);
+}
+
+}  // namespace
+
+LaunchedInit launch_init(const spec::ContainerSpec& spec, cgroup::ProcessContainer& cg)
+{
+    SyncChannel sync;
+
+    std::uint64_t flags = spec.ns_flags;
+    if (spec.late_cgroup_ns)
+        flags &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
+    if (spec.time_ns)
+        prepare_time_namespace();
+    UniqueFd cgfd = cg.unified_fd();
+    const int child_sync = sync.child_fd();
+    auto res = ns::clone_process({flags, cgfd ? cgfd.get() : -1, SIGCHLD},
+                                 [&]() -> int { init_child(spec, child_sync); });
+    sync.close_child_end();
+
+    auto fail = [&](Error e) -> LaunchedInit {
+        ns::send_signal(res.pidfd.get(), res.pid, SIGKILL);
+        int status;
+        while (::waitpid(res.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        throw e;
+    };
+    try {
+        // v1 hierarchies (and cgroup2 when CLONE_INTO_CGROUP was not used):
+        // the child is still waiting for "go", so it runs no container code
+        // outside its process container.
+        cg.attach(res.pid);
+    } catch (Error& e) {
+        return fail(e.add_context("process container"));
+    }
+    sync.release();
+    if (auto failure = sync.result())
+        return fail(Error(static_cast<ExitCode>(failure->code), failure->message));
+
+    LaunchedInit out;
+    auto ref = ProcessRef::of(res.pid);
+    if (!ref) {
+        // It executed init and died at once: still ours to reap (by the caller).
+        out.ref = ProcessRef{res.pid, 0};
+    } else {
+        out.ref = *ref;
+    }
+    out.pidfd = std::move(res.pidfd);
+    out.how = res.path;
+    return out;
+}
+
+}  // namespace vessel::lifecycle

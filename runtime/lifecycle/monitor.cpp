@@ -1,0 +1,145 @@
+#include "runtime/lifecycle/monitor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "runtime/base/error.h"
+#include "runtime/base/log.h"
+#include "runtime/cgroup/process_container.h"
+#include "runtime/features/features.h"
+#include "runtime/lifecycle/launch.h"
+#include "runtime/lifecycle/lock.h"
+#include "runtime/lifecycle/run_state.h"
+#include "runtime/lifecycle/teardown.h"
+
+namespace vessel::lifecycle {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+void write_report(int fd, const std::string& msg)
+{
+    if (fd < 0)
+        return;
+    std::string line = msg + "\n";
+    while (::write(fd, line.data(), line.size()) < 0 && errno == EINTR) {
+    }
+}
+
+void detach(int keep_fd)
+{
+    ::setsid();
+    ::chdir("/");
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        if (null > 2)
+            ::close(null);
+    }
+    // Above all, the CT lock's fd: the lock is released when `vessel start` exits.
+    if (keep_fd > 3)
+        ::close_range(3, static_cast<unsigned>(keep_fd - 1), 0);
+    ::close_range(static_cast<unsigned>(keep_fd + 1), ~0U, 0);
+    // Terminal signals are not for us; SIGTERM from an operator still ends
+    // the monitor (the CT keeps running; the next command recovers).
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGHUP, SIG_IGN);
+    ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGQUIT, SIG_IGN);
+}
+
+// How init ended: a PID-namespace init is killed with SIGHUP by reboot(2)
+// and with SIGINT by halt/poweroff.
+bool wants_reboot(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP; }
+
+}  // namespace
+
+void report_failure(int report, const Error& e)
+{
+    write_report(report, "ERR " + std::to_string(static_cast<int>(e.code())) + " " + e.what());
+}
+
+std::string monitor_executable()
+{
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return {};
+    std::string self(buf, static_cast<size_t>(n));
+    std::string path = self.substr(0, self.rfind('/') + 1) + "vessel-monitor";
+    return ::access(path.c_str(), X_OK) == 0 ? path : std::string();
+}
+
+[[noreturn]] void run_monitor(const config::GlobalConfig& global, const spec::ContainerSpec& spec, int report)
+{
+    detach(report);
+    const config::CtId id = spec.id;
+    int exit_code = 0;
+    try {
+        auto state = load_run_state(global, id);
+        if (!state)
+            throw Error(ExitCode::System, "run state vanished during start");
+        auto cg = cgroup::ProcessContainer::open(features::probe().cgroups, state->cgroups);
+        bool first = true;
+        std::unique_ptr<CtLock> held;  // kept from a reboot until the new init is recorded
+        for (;;) {
+            LaunchedInit init;
+            try {
+                init = launch_init(spec, *cg);
+            } catch (const Error& e) {
+                if (first) {
+                    write_report(report, "ERR " + std::to_string(static_cast<int>(e.code())) + " " + e.what());
+                    ::_exit(1);
+                }
+                teardown(global, id, *state);
+                throw;
+            }
+            state->phase = RunState::Phase::Running;
+            state->init = init.ref;
+            state->monitor = *ProcessRef::of(::getpid());
+            save_run_state(global, id, *state);
+            held.reset();
+            if (first) {
+                write_report(report, "OK " + std::to_string(init.ref.pid) + " " + init.how);
+                ::close(report);
+                report = -1;
+                first = false;
+            }
+
+            int status = 0;
+            while (::waitpid(init.ref.pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            // Whoever holds the lock first after init's death cleans up; if
+            // that was a stop or start, the state no longer names our init.
+            held = std::make_unique<CtLock>(CtLock::acquire(global, id, std::chrono::hours(1)));
+            auto now = load_run_state(global, id);
+            if (!now || now->init.pid != init.ref.pid || now->init.start_time != init.ref.start_time)
+                break;
+            if (wants_reboot(status)) {
+                if (!cg->kill_all(10s))
+                    throw Error(ExitCode::CannotStop, "reboot: processes survived SIGKILL");
+                state = now;
+                continue;
+            }
+            teardown(global, id, *now);
+            break;
+        }
+    } catch (const std::exception& e) {
+        write_report(report, std::string("ERR 3 monitor: ") + e.what());
+        exit_code = 1;
+    }
+    ::_exit(exit_code);
+}
+
+}  // namespace vessel::lifecycle

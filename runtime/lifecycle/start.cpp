@@ -1,0 +1,200 @@
+#include "runtime/lifecycle/start.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "images/recipes/recipe.h"
+#include "runtime/base/error.h"
+#include "runtime/base/fs.h"
+#include "runtime/base/log.h"
+#include "runtime/base/undo.h"
+#include "runtime/cgroup/process_container.h"
+#include "runtime/config/ct_config.h"
+#include "runtime/features/features.h"
+#include "runtime/lifecycle/lock.h"
+#include "runtime/lifecycle/monitor.h"
+#include "runtime/lifecycle/mount.h"
+#include "runtime/lifecycle/run_state.h"
+#include "runtime/lifecycle/teardown.h"
+#include "runtime/spec/container_spec.h"
+#include "ns/clone.h"
+
+namespace vessel::lifecycle {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The monitor's one report line, or "" if it died without one.
+std::string read_report(int fd)
+{
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        out.append(buf, static_cast<size_t>(n));
+        if (out.find('\n') != std::string::npos)
+            break;
+    }
+    if (auto nl = out.find('\n'); nl != std::string::npos)
+        out.resize(nl);
+    return out;
+}
+
+// Waits until init has run the template's boot sequence (the marker appears
+// in the CT's own filesystem view), or init is gone (133).
+void wait_booted(const ProcessRef& init)
+{
+    const std::string marker = "/proc/" + std::to_string(init.pid) + "/root" + std::string(images::kBootedMarker);
+    auto pidfd = ns::pidfd_open(init.pid);
+    for (;;) {
+        struct stat st {};
+        if (::stat(marker.c_str(), &st) == 0 && init.alive())
+            return;
+        if (!init.alive())
+            throw Error(ExitCode::WaitFailed, "container init exited before the boot finished");
+        if (pidfd) {
+            struct pollfd p {pidfd.get(), POLLIN, 0};
+            ::poll(&p, 1, 20);
+        } else {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+}
+
+}  // namespace
+
+void start_ct(const config::GlobalConfig& global, config::CtId id, const StartOptions& opts)
+{
+    auto ct = config::CtConfig::load(global, id);
+    const auto& feats = features::probe();
+    auto spec = spec::build_spec(ct, global, feats);
+
+    auto lock = CtLock::acquire(global, id);
+    if (recover_leftovers(global, id))
+        throw Error(ExitCode::Running, "Container is already running");
+    struct stat st {};
+    if (::stat(spec.private_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw Error(ExitCode::PrivateNotFound, "Container private area " + spec.private_dir.string() + " does not exist");
+
+    log::info("Starting container...");
+    // Declared before the undo stack: its undo steps use it.
+    std::unique_ptr<cgroup::ProcessContainer> cg;
+    UndoStack undo;
+    RunState state;
+    state.phase = RunState::Phase::Starting;
+    state.starter = *ProcessRef::of(::getpid());
+
+    if (!fs::is_mount_point(spec.root)) {
+        with_context("mount", [&] { mount_ct(ct); });
+        state.mounted_by_start = true;
+        undo.push("umount " + spec.root.string(), [&ct] { umount_ct(ct); });
+        log::info("Container is mounted");
+    }
+
+    cg = with_context("process container", [&] {
+        return cgroup::ProcessContainer::create(feats.cgroups, spec.cgroup_parent, spec.cgroup_name);
+    });
+    undo.push("remove process container", [&cg] { cg->destroy(); });
+    state.cgroups = cg->paths();
+    log::verbose("process container: " + [&] {
+        std::string s;
+        for (const auto& p : state.cgroups)
+            s += (s.empty() ? "" : " ") + p;
+        return s;
+    }());
+
+    save_run_state(global, id, state);
+    undo.push("remove run state", [&] { remove_run_state(global, id); });
+
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) != 0)
+        throw_errno("pipe");
+    UniqueFd report_rd(pipefd[0]);
+    UniqueFd report_wr(pipefd[1]);
+    // The monitor waits for this before it does anything, so the run state
+    // names it before it can change the state itself; if we die first, it
+    // reads EOF and quits.
+    if (::pipe2(pipefd, O_CLOEXEC) != 0)
+        throw_errno("pipe");
+    UniqueFd go_rd(pipefd[0]);
+    UniqueFd go_wr(pipefd[1]);
+    const std::string monitor_exe = monitor_executable();
+    pid_t monitor = ::fork();
+    if (monitor < 0)
+        throw_errno("fork monitor");
+    if (monitor == 0) {
+        report_rd.reset();
+        go_wr.reset();
+        char go = 0;
+        if (::read(go_rd.get(), &go, 1) != 1)
+            ::_exit(1);
+        go_rd.reset();
+        int fd = report_wr.release();
+        ::fcntl(fd, F_SETFD, 0);
+        if (!monitor_exe.empty()) {
+            std::string fd_arg = std::to_string(fd);
+            std::string id_arg = std::to_string(id);
+            std::string level = std::to_string(static_cast<int>(log::level()));
+            ::execl(monitor_exe.c_str(), "vessel-monitor", global.path().c_str(), id_arg.c_str(), fd_arg.c_str(),
+                    level.c_str(), static_cast<char*>(nullptr));
+        }
+        run_monitor(global, spec, fd);
+    }
+    report_wr.reset();
+    go_rd.reset();
+    undo.push("stop the monitor", [monitor] {
+        ::kill(monitor, SIGKILL);
+        ::waitpid(monitor, nullptr, 0);
+    });
+    if (auto ref = ProcessRef::of(monitor))
+        state.monitor = *ref;
+    save_run_state(global, id, state);
+    if (::write(go_wr.get(), "g", 1) != 1)
+        throw_errno("release the monitor");
+    go_wr.reset();
+
+    std::string report = read_report(report_rd.get());
+    if (report.rfind("OK ", 0) != 0) {
+        if (report.rfind("ERR ", 0) == 0) {
+            std::string rest = report.substr(4);
+            auto sp = rest.find(' ');
+            int code = std::atoi(rest.substr(0, sp).c_str());
+            throw Error(static_cast<ExitCode>(code == 0 ? 3 : code), sp == std::string::npos ? rest : rest.substr(sp + 1));
+        }
+        throw Error(ExitCode::System, "the monitor died before the container started");
+    }
+    undo.commit();
+    // "OK <pid> <how>"
+    std::string rest = report.substr(3);
+    auto sp = rest.find(' ');
+    pid_t init_pid = static_cast<pid_t>(std::atoi(rest.substr(0, sp).c_str()));
+    log::verbose("init is PID " + std::to_string(init_pid) + " on the host, created with " +
+                 (sp == std::string::npos ? std::string("?") : rest.substr(sp + 1)));
+    log::info("Container start in progress...");
+
+    if (opts.wait) {
+        auto ref = ProcessRef::of(init_pid);
+        if (!ref)
+            throw Error(ExitCode::WaitFailed, "container init exited before the boot finished");
+        // The lock is not needed to watch; a stop may come meanwhile.
+        { auto released = std::move(lock); }
+        wait_booted(*ref);
+        log::info("Container is started");
+    }
+}
+
+}  // namespace vessel::lifecycle

@@ -1,0 +1,49 @@
+#include "runtime/spec/container_spec.h"
+
+#include <sched.h>
+
+#include "runtime/base/error.h"
+#include "runtime/config/values.h"
+#include "runtime/security/caps.h"
+
+namespace vessel::spec {
+
+namespace {
+constexpr const char* kPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+ContainerSpec build_spec(const config::CtConfig& ct, const config::GlobalConfig& global,
+                         const features::Features& features)
+{
+    ContainerSpec s;
+    s.id = ct.id();
+    s.root = ct.ve_root();
+    s.private_dir = ct.ve_private();
+    s.hostname = ct.hostname();
+    s.init_candidates = {"/sbin/init", "/etc/init", "/bin/init", "/bin/sh"};
+    // vzctl starts init with this environment.
+    s.init_env = {"HOME=/", "TERM=linux", kPath, "container=vessel"};
+    s.exec_env = {"HOME=/root", kPath};
+    s.ns_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+    if (features.cgroup_ns) {
+        s.ns_flags |= CLONE_NEWCGROUP;
+        s.late_cgroup_ns = features.cgroups.mode == cgroup::Mode::V1 || !features.clone_into_cgroup;
+    }
+    s.time_ns = features.time_ns;
+    s.cap_keep = security::default_cap_mask();
+
+    if (auto v = ct.get("NUMPTY"); v && !v->empty()) {
+        auto bl = with_context("NUMPTY", [&] { return config::parse_barrier_limit(*v, config::Unit::Items); });
+        if (bl.limit != config::kUnlimited)
+            s.numpty = static_cast<unsigned>(std::min<std::uint64_t>(bl.limit, 1u << 20));
+    }
+    s.cgroup_parent = global.cgroup_parent();
+    s.cgroup_name = std::to_string(ct.id());
+    if (auto v = ct.get("STOP_TIMEOUT"); v && !v->empty())
+        s.stop_timeout = static_cast<unsigned>(config::parse_uint(*v, 0, 86400));
+    else
+        s.stop_timeout = global.stop_timeout();
+    return s;
+}
+
+}  // namespace vessel::spec

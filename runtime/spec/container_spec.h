@@ -1,0 +1,40 @@
+// ContainerSpec: everything needed to run a container, resolved and
+// validated from its config before anything is created.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "runtime/config/ct_config.h"
+#include "runtime/features/features.h"
+
+namespace vessel::spec {
+
+struct ContainerSpec {
+    config::CtId id = 0;
+    std::filesystem::path root;       // VE_ROOT
+    std::filesystem::path private_dir;
+    std::string hostname;             // empty: keep the template's /etc/hostname
+    // Tried in order; the first that exists runs as init (vzctl's list, then a shell).
+    std::vector<std::string> init_candidates;
+    std::vector<std::string> init_env;
+    std::vector<std::string> exec_env;  // for exec/enter (TERM is added from the caller)
+    std::uint64_t ns_flags = 0;       // CLONE_NEW* for init
+    bool time_ns = false;             // a time namespace whose clocks start at CT start
+    // v1 hierarchies are joined after clone: the cgroup namespace is made
+    // then, by init itself, instead of by clone3.
+    bool late_cgroup_ns = false;
+    std::uint64_t cap_keep = 0;       // capability mask for every CT process
+    unsigned numpty = 0;              // devpts max=
+    std::string cgroup_parent;        // CGROUP_PARENT
+    std::string cgroup_name;          // CTID
+    unsigned stop_timeout = 120;      // seconds
+};
+
+// Throws Error(InvalidValue) naming the key for anything unusable.
+ContainerSpec build_spec(const config::CtConfig& ct, const config::GlobalConfig& global,
+                         const features::Features& features);
+
+}  // namespace vessel::spec

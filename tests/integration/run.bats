@@ -1,0 +1,369 @@
+#!/usr/bin/env bats
+# Running containers: start, exec, enter, stop, restart, the monitor and the
+# process container.
+
+load helpers
+
+setup_file() { shared_template_setup; }
+setup() {
+    per_test_setup
+    vessel -q create 101 --hostname ct101.example.com
+}
+teardown() { per_test_teardown; }
+
+# Nothing of CT $1's run is left: no state, no cgroup, no mount, no process.
+assert_stopped_clean() {
+    local id=$1
+    [ ! -e "$T/run/$id" ] || fail "run state of $id left: $(ls -A "$T/run/$id")"
+    local d
+    for d in $(test_cgroup_dirs); do
+        [ ! -e "$d/$id" ] || fail "cgroup $d/$id left"
+    done
+    ! grep -q " $T/root/$id " /proc/self/mountinfo || fail "VE_ROOT of $id still mounted"
+}
+
+@test "start runs init as PID 1 in its own namespaces; stop cleans everything" {
+    run vessel start 101
+    assert_success
+    assert_output --partial "Container start in progress"
+    run vessel status 101
+    assert_output "CTID 101 exist mounted running"
+    run vessel exec 101 cat /proc/1/comm
+    assert_success
+    assert_output "init"
+    run vessel exec 101 hostname
+    assert_output "ct101.example.com"
+    run vessel stop 101
+    assert_success
+    assert_output --partial "Container was stopped"
+    run vessel status 101
+    assert_output "CTID 101 exist unmounted down"
+    assert_stopped_clean 101
+}
+
+@test "ps inside shows only the container's processes; the host is not visible" {
+    vessel start 101 --wait
+    run vessel exec 101 ps -o pid,comm
+    assert_success
+    refute_output --partial "bats"
+    refute_output --partial "vessel"
+    # Far fewer processes than the host has.
+    [ "$(vessel exec 101 ls /proc | grep -c '^[0-9]')" -lt 20 ]
+    # The host's root and its other mounts are not there.
+    run vessel exec 101 cat /proc/mounts
+    refute_output --partial "$T"
+    refute_output --partial "/work"
+    run vessel exec 101 ls /
+    refute_output --partial "work"
+    [ -e "$T/private/101/bin/busybox" ]
+}
+
+@test "hostname, IPC and mount namespaces are the container's own" {
+    vessel start 101
+    [ "$(vessel exec 101 hostname)" = ct101.example.com ]
+    [ "$(hostname)" != ct101.example.com ]
+    init=$(jq -r .init.pid "$T/run/101/state.json" 2>/dev/null || python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")
+    for ns in pid mnt uts ipc net cgroup; do
+        [ "$(readlink /proc/$init/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] || fail "$ns namespace shared with the host"
+    done
+    # The CT's /proc, /sys and /dev exist only in its own mount table.
+    vessel exec 101 grep -q ' /proc proc ' /proc/mounts
+    ! grep -q " $T/root/101/proc " /proc/self/mountinfo
+    # Its root cannot change the host name (no sys_admin by default).
+    run vessel exec 101 hostname changed.example.com
+    assert_failure
+    [ "$(hostname)" != changed.example.com ]
+}
+
+@test "/proc/self/cgroup inside shows the container's cgroup root" {
+    vessel start 101
+    run vessel exec 101 cat /proc/self/cgroup
+    assert_success
+    # Every hierarchy shows "/" (the cgroup namespace root is the CT's cgroup).
+    while IFS= read -r line; do
+        [[ $line == *:/ ]] || [[ $line == *name=systemd* ]] || fail "not at its cgroup root: $line"
+    done <<< "$output"
+}
+
+@test "every process, init and exec'd ones, is in the process container" {
+    vessel start 101
+    vessel exec 101 sleep 1000 &
+    sleep 0.5
+    procs=$(ct_cgroup_procs 101)
+    [ -n "$procs" ]
+    init=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")
+    echo "$procs" | grep -qx "$init"
+    pgrep -f '^sleep 1000' | while read -r p; do echo "$procs" | grep -qx "$p" || fail "sleep $p not in the container"; done
+    for d in $(test_cgroup_dirs); do
+        [ -n "$(cat "$d/101/cgroup.procs")" ] || fail "$d/101 has no processes"
+    done
+    vessel stop --fast 101
+    wait || true
+}
+
+@test "exec returns the command's exit status" {
+    vessel start 101
+    run vessel exec 101 true
+    assert_success
+    run vessel exec 101 sh -c 'exit 7'
+    assert_equal "$status" 7
+    run vessel exec 101 no-such-command
+    assert_equal "$status" 127
+    assert_output --partial "no-such-command"
+    run vessel exec 101 sh -c 'kill -TERM $$'
+    assert_equal "$status" 143
+    run vessel exec 101 -- ls -l /bin/busybox
+    assert_success
+}
+
+@test "exec passes stdin through and runs scripts from stdin with -" {
+    vessel start 101
+    run bash -c "echo hello-stdin | '$VESSEL_BIN' exec 101 cat"
+    assert_output "hello-stdin"
+    run bash -c "printf 'echo one\nexit 5\n' | '$VESSEL_BIN' exec 101 -"
+    assert_equal "$status" 5
+    assert_output "one"
+}
+
+@test "exec sees only fds 0, 1 and 2 and runs in the container's /" {
+    vessel start 101
+    cd "$T"
+    run vessel exec 101 sh -c 'ls /proc/self/fd; pwd'
+    assert_success
+    # ls's own directory fd is the 3 it lists.
+    assert_output "0
+1
+2
+3
+/"
+}
+
+@test "exec -t runs the command on a pty from the container's devpts" {
+    vessel start 101
+    run script -qec "'$VESSEL_BIN' exec -t 101 tty" /dev/null
+    assert_success
+    assert_output --regexp '/dev/pts/[0-9]+'
+}
+
+@test "enter gives a shell on a pty inside the CT" {
+    vessel start 101
+    run script -qec "'$VESSEL_BIN' enter 101 --exec sh -c 'echo inside-\$(hostname); tty; exit 3'" /dev/null
+    assert_output --partial "entered into CT 101"
+    assert_output --partial "inside-ct101.example.com"
+    assert_output --regexp '/dev/pts/[0-9]+'
+    assert_output --partial "exited from CT 101"
+    run bash -c "printf 'echo shell-says-\$((6*7))\nexit\n' | script -qec '$VESSEL_BIN enter 101' /dev/null"
+    assert_output --partial "shell-says-42"
+}
+
+@test "start --wait returns after the boot sequence ran" {
+    run vessel start 101 --wait
+    assert_success
+    vessel exec 101 test -e /run/vessel-booted
+}
+
+@test "uptime inside counts from container start" {
+    vessel start 101
+    up=$(vessel exec 101 cut -d. -f1 /proc/uptime)
+    [ "$up" -lt 30 ]
+}
+
+@test "vessel -v start says which clone path was taken" {
+    run vessel -v start 101
+    assert_success
+    assert_output --regexp 'clone3|clone\('
+}
+
+@test "errors: start running (32), stop stopped (31), exec into stopped (31)" {
+    run vessel stop 101
+    assert_equal "$status" 31
+    run vessel exec 101 true
+    assert_equal "$status" 31
+    vessel start 101
+    run vessel start 101
+    assert_equal "$status" 32
+    run vessel destroy 101
+    assert_equal "$status" 32
+    run vessel umount 101
+    assert_equal "$status" 32
+}
+
+@test "a CT without any init fails to start with 47 and is left as it was" {
+    rm -f "$T/private/101/sbin/init" "$T/private/101/etc/init" "$T/private/101/bin/init" "$T/private/101/bin/sh"
+    run vessel start 101
+    assert_equal "$status" 47
+    assert_output --partial "no init"
+    run vessel status 101
+    assert_output "CTID 101 exist unmounted down"
+    assert_stopped_clean 101
+}
+
+@test "a failed start leaves a mounted CT mounted" {
+    vessel mount 101
+    rm -f "$T/private/101/sbin/init" "$T/private/101/etc/init" "$T/private/101/bin/init" "$T/private/101/bin/sh"
+    run vessel start 101
+    assert_equal "$status" 47
+    run vessel status 101
+    assert_output "CTID 101 exist mounted down"
+    vessel umount 101
+}
+
+@test "stop falls back to kill when init ignores the shutdown" {
+    cat > "$T/private/101/sbin/stubborn" <<'SH'
+#!/bin/sh
+trap '' TERM INT HUP USR1 USR2 PWR
+while :; do sleep 1; done
+SH
+    chmod +x "$T/private/101/sbin/stubborn"
+    rm -f "$T/private/101/sbin/init" "$T/private/101/bin/halt" "$T/private/101/sbin/halt"
+    ln -s stubborn "$T/private/101/sbin/init"
+    vessel start 101
+    start=$(date +%s)
+    run vessel stop --timeout 2 101
+    assert_success
+    assert_output --partial "killing it"
+    [ $(( $(date +%s) - start )) -ge 2 ]
+    assert_stopped_clean 101
+}
+
+@test "stop --fast kills at once" {
+    vessel start 101
+    run vessel stop --fast 101
+    assert_success
+    assert_stopped_clean 101
+}
+
+@test "halt inside the CT stops it and cleans up" {
+    vessel start 101 --wait
+    vessel exec 101 halt
+    for _ in $(seq 100); do [ -e "$T/run/101" ] || break; sleep 0.1; done
+    run vessel status 101
+    assert_output "CTID 101 exist unmounted down"
+    assert_stopped_clean 101
+}
+
+@test "reboot inside the CT restarts it" {
+    vessel start 101 --wait
+    old=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["start_time"])' "$T/run/101/state.json")
+    vessel exec 101 reboot
+    for _ in $(seq 100); do
+        new=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["start_time"])' "$T/run/101/state.json" 2>/dev/null || echo gone)
+        [ "$new" != "$old" ] && [ "$new" != gone ] && break
+        sleep 0.1
+    done
+    [ "$new" != "$old" ] && [ "$new" != gone ]
+    run vessel status 101
+    assert_output "CTID 101 exist mounted running"
+    run vessel exec 101 true
+    assert_success
+}
+
+@test "restart stops and starts again" {
+    vessel start 101
+    old=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["start_time"])' "$T/run/101/state.json")
+    run vessel restart 101
+    assert_success
+    new=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["start_time"])' "$T/run/101/state.json")
+    [ "$new" != "$old" ]
+}
+
+@test "killing the monitor leaves the CT running and manageable" {
+    vessel start 101
+    mon=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monitor"]["pid"])' "$T/run/101/state.json")
+    kill -KILL "$mon"
+    sleep 0.2
+    run vessel status 101
+    assert_output "CTID 101 exist mounted running"
+    run vessel exec 101 echo still-here
+    assert_output "still-here"
+    run vessel stop 101
+    assert_success
+    assert_stopped_clean 101
+}
+
+@test "a CT whose init died unattended is cleaned up by the next status" {
+    vessel start 101
+    mon=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monitor"]["pid"])' "$T/run/101/state.json")
+    init=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")
+    kill -KILL "$mon"
+    kill -KILL "$init"
+    sleep 0.3
+    run vessel status 101
+    assert_output "CTID 101 exist unmounted down"
+    assert_stopped_clean 101
+    run vessel start 101
+    assert_success
+}
+
+@test "a start killed half-way is recovered by the next start" {
+    # A run state as a start leaves it when killed before the monitor ran.
+    vessel mount 101
+    sleep 30 & dead=$!
+    st=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$dead/stat)
+    kill -KILL $dead; wait $dead || true
+    mkdir -p "$T/run/101"
+    printf '{"phase":"starting","starter":{"pid":%d,"start_time":%s},"init":{"pid":0,"start_time":0},"monitor":{"pid":0,"start_time":0},"cgroups":[],"mounted_by_start":true}\n' \
+        "$dead" "$st" > "$T/run/101/state.json"
+    run vessel status 101
+    assert_output "CTID 101 exist unmounted down"
+    run vessel start 101
+    assert_success
+    run vessel status 101
+    assert_output "CTID 101 exist mounted running"
+}
+
+@test "20 CTs start in parallel, all run, and all stop" {
+    for i in $(seq 201 220); do vessel -q create $i; done
+    for i in $(seq 201 220); do vessel -q start $i > "$T/start.$i" 2>&1 & done
+    wait
+    cat "$T"/start.*
+    for i in $(seq 201 220); do
+        run vessel status $i
+        assert_output "CTID $i exist mounted running"
+    done
+    run vessel list -H -o ctid
+    assert_equal "${#lines[@]}" 20
+    for i in $(seq 201 220); do vessel -q stop --fast $i & done
+    wait
+    for i in $(seq 201 220); do assert_stopped_clean $i; done
+}
+
+@test "50 start/exec/stop cycles leave no mounts, cgroups, processes or fds" {
+    before_mounts=$(wc -l < /proc/self/mountinfo)
+    # User-space processes only: kernel threads come and go on their own.
+    before_procs=$(ps -e -o ppid=,pid= | awk '$1 != 2 && $2 != 2' | wc -l)
+    for i in $(seq 50); do
+        vessel -q start 101
+        [ "$(vessel exec 101 echo ok)" = ok ]
+        vessel -q stop --fast 101
+    done
+    assert_stopped_clean 101
+    [ "$(wc -l < /proc/self/mountinfo)" -eq "$before_mounts" ]
+    [ "$(ps -e -o ppid=,pid= | awk '$1 != 2 && $2 != 2' | wc -l)" -le "$before_procs" ]
+    ! pgrep -f "$VESSEL_BIN" >/dev/null
+    # A vessel process keeps no fd beyond 0-2 into the container.
+    vessel -q start 101
+    run vessel exec 101 ls /proc/1/fd
+    assert_output "0
+1
+2"
+}
+
+@test "exec'd processes cannot read the joining vessel's /proc/PID/exe" {
+    vessel start 101
+    # While `vessel exec` runs, none of the CT's processes sees it.
+    vessel exec 101 sleep 2 &
+    sleep 0.5
+    run vessel exec 101 sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; done'
+    refute_output --partial "vessel"
+    wait || true
+}
+
+@test "vessel features reports the kernel's capabilities and fallbacks" {
+    run vessel features
+    assert_success
+    assert_output --partial "cgroup"
+    assert_output --partial "clone3"
+    assert_output --partial "time namespace"
+    assert_output --partial "CLONE_INTO_CGROUP"
+}
