@@ -64,6 +64,34 @@ std::string names_of(int flags)
     return out;
 }
 
+// If the pidfd's process still exists (running or an unreaped zombie) its
+// PID cannot have been reused, so files opened by that PID belong to it.
+// Returns whether a check was possible.
+bool check_same_process(pid_t pid, int pidfd)
+{
+    if (pidfd < 0)
+        return false;
+    if (sys::pidfd_send_signal(pidfd, 0) == 0)
+        return true;
+    if (errno == ESRCH)
+        throw_errno("process " + std::to_string(pid) + " exited while joining", ExitCode::NotRunning);
+    if (errno != ENOSYS)
+        throw_errno("pidfd_send_signal " + std::to_string(pid));
+    return false;
+}
+
+UniqueFd open_ns_file(int proc_fd, pid_t pid, const char* name)
+{
+    const std::string rel = std::string("ns/") + name;
+    UniqueFd fd(::openat(proc_fd, rel.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT || errno == ESRCH)
+            throw_errno("process " + std::to_string(pid) + ": open " + rel, ExitCode::NotRunning);
+        throw_errno("open /proc/" + std::to_string(pid) + "/" + rel);
+    }
+    return fd;
+}
+
 }  // namespace
 
 int namespaces_of(pid_t pid)
@@ -120,36 +148,29 @@ std::string join_namespaces(pid_t pid, int pidfd, int flags)
         UniqueFd fd;
     };
     std::vector<Joining> joins;
-    for (const auto& t : kNsTypes) {
-        if ((flags & t.flag) == 0)
-            continue;
-        const std::string rel = std::string("ns/") + t.name;
-        UniqueFd fd(::openat(proc.get(), rel.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) {
-            if (errno == ENOENT || errno == ESRCH)
-                throw_errno("process " + std::to_string(pid) + ": open " + rel, ExitCode::NotRunning);
-            throw_errno("open /proc/" + std::to_string(pid) + "/" + rel);
-        }
-        joins.push_back({&t, std::move(fd)});
-    }
-    // The files were opened by PID. If the pidfd's process still exists
-    // (running or an unreaped zombie) the PID cannot have been reused, so the
-    // files belong to it.
-    std::string checked = ", unchecked: no pidfd";
-    if (pidfd >= 0) {
-        if (sys::pidfd_send_signal(pidfd, 0) != 0) {
-            if (errno == ESRCH)
-                throw_errno("process " + std::to_string(pid) + " exited while joining", ExitCode::NotRunning);
-            if (errno != ENOSYS)
-                throw_errno("pidfd_send_signal " + std::to_string(pid));
-        } else {
-            checked = ", checked against the pidfd";
-        }
-    }
+    for (const auto& t : kNsTypes)
+        if ((flags & t.flag) != 0)
+            joins.push_back({&t, open_ns_file(proc.get(), pid, t.name)});
+    const std::string checked =
+        check_same_process(pid, pidfd) ? ", checked against the pidfd" : ", unchecked: no pidfd";
     for (auto& j : joins)
         if (::setns(j.fd.get(), j.type->flag) != 0)
             throw_errno("setns /proc/" + std::to_string(pid) + "/ns/" + j.type->name);
     return "setns per /proc/" + std::to_string(pid) + "/ns file (" + names_of(flags) + checked + ")" + note;
+}
+
+UniqueFd open_namespace(pid_t pid, int pidfd, int type)
+{
+    for (const auto& t : kNsTypes) {
+        if (t.flag != type)
+            continue;
+        UniqueFd proc = open_proc_pid(pid);
+        UniqueFd fd = open_ns_file(proc.get(), pid, t.name);
+        check_same_process(pid, pidfd);
+        return fd;
+    }
+    throw Error(ExitCode::InvalidValue, "open namespace: not one namespace type: " +
+                                            clone_flag_names(static_cast<unsigned>(type)));
 }
 
 }  // namespace vessel::ns

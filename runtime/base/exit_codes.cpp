@@ -36,6 +36,7 @@ constexpr std::array kExitCodes{
     ExitCodeInfo{ExitCode::IpInUse, "IP address already in use"},
     ExitCodeInfo{ExitCode::ConfigCopy, "unable to copy the sample configuration"},
     ExitCodeInfo{ExitCode::TemplateNotFound, "OS template not found"},
+    ExitCodeInfo{ExitCode::StartDisabled, "container start disabled"},
     ExitCodeInfo{ExitCode::Name, "invalid container name"},
     ExitCodeInfo{ExitCode::WaitFailed, "container did not finish booting (start --wait)"},
 };

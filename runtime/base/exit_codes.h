@@ -39,6 +39,7 @@ enum class ExitCode : int {
     IpInUse = 78,
     ConfigCopy = 82,       // sample config missing or not copied
     TemplateNotFound = 91,
+    StartDisabled = 105,
     Name = 131,
     WaitFailed = 133,      // start --wait: the boot did not finish
 };

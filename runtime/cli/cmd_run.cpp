@@ -6,6 +6,7 @@
 #include "runtime/base/log.h"
 #include "runtime/cli/commands.h"
 #include "runtime/config/ctid.h"
+#include "runtime/config/values.h"
 #include "runtime/lifecycle/exec.h"
 #include "runtime/lifecycle/run_state.h"
 #include "runtime/lifecycle/start.h"
@@ -20,23 +21,31 @@ namespace {
 po::options_description start_options()
 {
     po::options_description d("Options");
-    d.add_options()("wait", "return once init has finished booting, not just started");
+    d.add_options()("wait", "return once init has finished booting, not just started")
+        ("force", "start even if DISABLED=yes");
     return d;
+}
+
+void add_stop_options(po::options_description& d)
+{
+    d.add_options()
+        ("fast", "kill at once, without a graceful shutdown")
+        ("timeout", po::value<std::string>(), "seconds to wait for a graceful stop (default STOP_TIMEOUT)");
 }
 
 po::options_description stop_options()
 {
     po::options_description d("Options");
-    d.add_options()
-        ("fast", "kill at once, without a graceful shutdown")
-        ("timeout", po::value<unsigned>(), "seconds to wait for a graceful stop (default STOP_TIMEOUT)");
+    add_stop_options(d);
     return d;
 }
 
 po::options_description restart_options()
 {
     po::options_description d("Options");
-    d.add(start_options()).add(stop_options());
+    d.add_options()("wait", "return once init has finished booting, not just started")
+        ("force", "start even if DISABLED=yes");
+    add_stop_options(d);
     return d;
 }
 
@@ -45,7 +54,8 @@ lifecycle::StopOptions stop_opts(const po::variables_map& vm)
     lifecycle::StopOptions o;
     o.fast = vm.count("fast") > 0;
     if (vm.count("timeout"))
-        o.timeout = vm["timeout"].as<unsigned>();
+        o.timeout = static_cast<unsigned>(
+            with_context("--timeout", [&] { return config::parse_uint(vm["timeout"].as<std::string>(), 0, 86400); }));
     return o;
 }
 
@@ -55,6 +65,7 @@ int cmd_start(Context& ctx, const std::vector<std::string>& args)
     auto id = ctid_arg(ctx, vm);
     lifecycle::StartOptions o;
     o.wait = vm.count("wait") > 0;
+    o.force = vm.count("force") > 0;
     with_context("start " + std::to_string(id), [&] { lifecycle::start_ct(ctx.global(), id, o); });
     return 0;
 }
@@ -73,10 +84,15 @@ int cmd_restart(Context& ctx, const std::vector<std::string>& args)
     auto id = ctid_arg(ctx, vm);
     with_context("restart " + std::to_string(id), [&] {
         log::info("Restarting container");
-        if (lifecycle::is_running(ctx.global(), id))
+        try {
             lifecycle::stop_ct(ctx.global(), id, stop_opts(vm));
+        } catch (const Error& e) {
+            if (e.code() != ExitCode::NotRunning)
+                throw;
+        }
         lifecycle::StartOptions o;
         o.wait = vm.count("wait") > 0;
+        o.force = vm.count("force") > 0;
         lifecycle::start_ct(ctx.global(), id, o);
     });
     return 0;
@@ -149,9 +165,9 @@ po::options_description enter_options()
 std::vector<Command> run_commands()
 {
     return {
-        {"start", {}, "CTID [--wait]", "start a container", start_options, cmd_start},
+        {"start", {}, "CTID [--wait] [--force]", "start a container", start_options, cmd_start},
         {"stop", {}, "CTID [--fast] [--timeout N]", "stop a container (graceful, then kill)", stop_options, cmd_stop},
-        {"restart", {}, "CTID [--wait] [--fast] [--timeout N]", "stop and start a container", restart_options,
+        {"restart", {}, "CTID [--wait] [--force] [--fast] [--timeout N]", "stop and start a container", restart_options,
          cmd_restart},
         {"exec", {}, "[-t] CTID CMD [ARGS...] | CTID -",
          "run a command in a running container; its exit status is vessel's", exec_options, cmd_exec},

@@ -212,8 +212,11 @@ int run(int argc, char** argv)
     const Command* cmd = find_command(name);
     if (!cmd)
         return usage_error("unknown command: " + name);
-    for (const auto& a : rest) {
-        if (a == "--")
+    // exec and enter pass everything after the CTID to the container.
+    const bool verbatim = cmd->name == "exec" || cmd->name == "enter";
+    for (size_t k = 0; k < rest.size(); ++k) {
+        const auto& a = rest[k];
+        if (a == "--" || (verbatim && a[0] != '-'))
             break;
         if (a == "--help") {
             std::cout << usage_of(*cmd);

@@ -142,7 +142,12 @@ stdfs::path GlobalConfig::run_dir() const
     return resolve_path(v ? *v : "/run/vessel");
 }
 
-std::string GlobalConfig::cgroup_parent() const { return get("CGROUP_PARENT").value_or(""); }
+std::string GlobalConfig::cgroup_parent() const
+{
+    // Never directly in the cgroup vessel runs in: one directory groups all CTs.
+    auto v = get("CGROUP_PARENT");
+    return v && !v->empty() ? *v : std::string("vessel");
+}
 
 std::string GlobalConfig::default_sample() const { return get("CONFIGFILE").value_or(""); }
 

@@ -40,7 +40,7 @@ public:
     std::filesystem::path dump_dir() const;      // DUMPDIR, default /vz/dump
     std::filesystem::path conf_dir() const;      // CONFDIR, default conf/ beside vessel.conf
     std::filesystem::path run_dir() const;       // RUNDIR, default /run/vessel
-    std::string cgroup_parent() const;           // CGROUP_PARENT, empty = relative to own cgroup
+    std::string cgroup_parent() const;           // CGROUP_PARENT; default "vessel" (below vessel's own cgroup)
     std::string default_sample() const;          // CONFIGFILE, may be empty
     std::string default_ostemplate() const;      // DEF_OSTEMPLATE, may be empty
     std::string layout() const;                  // VE_LAYOUT, default "simfs"

@@ -229,7 +229,7 @@ std::string describe(const Features& f)
     }
     out << '\n';
 
-    out << "clone3: " << yes_no(f.clone3, "", "clone() followed by unshare()") << '\n';
+    out << "clone3: " << yes_no(f.clone3, "", "clone() with the namespace flags, then pidfd_open()") << '\n';
     out << "pidfd: " << yes_no(f.clone_pidfd, "CLONE_PIDFD, pidfd_open",
                                "PID checked against its start time in /proc/PID/stat")
         << '\n';

@@ -1,6 +1,8 @@
 #include "runtime/lifecycle/exec.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -38,7 +40,7 @@ std::string env_value(const std::vector<std::string>& env, std::string_view key)
 
 // Runs in the new process inside the container; returns only on error.
 [[noreturn]] void command_child(const ExecRequest& req, const std::vector<std::string>& env, std::uint64_t caps,
-                                const std::string& slave, int sync)
+                                int slave, int cgroup_ns, int sync)
 {
     if (!SyncChannel::wait_go(sync))
         ::_exit(126);
@@ -50,8 +52,13 @@ std::string env_value(const std::vector<std::string>& env, std::string_view key)
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGWINCH, SIGCHLD})
             ::signal(sig, SIG_DFL);
-        if (!slave.empty()) {
-            ns::make_controlling_tty(slave);
+        // Joined only now that it is in its process container: on hosts that
+        // delegate cgroup2 (nsdelegate), a process inside the CT's cgroup
+        // namespace could not have been moved there.
+        if (cgroup_ns >= 0 && ::setns(cgroup_ns, CLONE_NEWCGROUP) != 0)
+            throw_errno("join the cgroup namespace");
+        if (slave >= 0) {
+            ns::make_controlling_tty(UniqueFd(slave));
         } else if (req.quiet) {
             int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
             if (null < 0)
@@ -153,7 +160,12 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     // Opened while the host's cgroupfs is still visible.
     UniqueFd cgfd = cg->unified_fd();
     std::vector<UniqueFd> procs = cg->open_procs_files();
-    const int flags = ns::namespaces_of(state->init.pid);
+    int flags = ns::namespaces_of(state->init.pid);
+    UniqueFd cgroup_ns;
+    if (flags & CLONE_NEWCGROUP) {
+        cgroup_ns = ns::open_namespace(state->init.pid, pidfd.get(), CLONE_NEWCGROUP);
+        flags &= ~CLONE_NEWCGROUP;
+    }
 
     std::vector<std::string> env = spec.exec_env;
     const char* term = std::getenv("TERM");
@@ -167,18 +179,25 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     log::verbose("joined the container with " + how);
 
     std::optional<ns::Pty> pty;
-    if (req.tty)
+    UniqueFd slave;
+    if (req.tty) {
         pty = with_context("pty", [] { return ns::open_pty(); });
+        // Opened through the master, never by a path the CT could redirect.
+        slave = with_context("pty", [&] { return ns::open_pty_slave(*pty); });
+    }
 
     SyncChannel sync;
     const int child_sync = sync.child_fd();
-    const std::string slave = pty ? pty->slave_path : std::string();
+    const int slave_fd = slave.get();
+    const int cgroup_ns_fd = cgroup_ns.get();
     auto res = ns::clone_process({0, cgfd ? cgfd.get() : -1, SIGCHLD}, [&]() -> int {
         if (pty)
             pty->master.reset();
-        command_child(req, env, spec.cap_keep, slave, child_sync);
+        command_child(req, env, spec.cap_keep, slave_fd, cgroup_ns_fd, child_sync);
     });
     sync.close_child_end();
+    slave.reset();
+    cgroup_ns.reset();
 
     // Into the v1 hierarchies (and cgroup2 if CLONE_INTO_CGROUP was not
     // available) before it runs a single instruction of container code.
@@ -220,7 +239,8 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     return rc;
 }
 
-int exec_in_ct_child(const config::GlobalConfig& global, config::CtId id, const ExecRequest& req)
+int exec_in_ct_child(const config::GlobalConfig& global, config::CtId id, const ExecRequest& req,
+                     std::chrono::milliseconds timeout)
 {
     pid_t pid = ::fork();
     if (pid < 0)
@@ -234,6 +254,13 @@ int exec_in_ct_child(const config::GlobalConfig& global, config::CtId id, const 
         } catch (...) {
         }
         ::_exit(rc);
+    }
+    UniqueFd pidfd = ns::pidfd_open(pid);
+    struct pollfd p {pidfd.get(), POLLIN, 0};
+    if (pidfd && ::poll(&p, 1, static_cast<int>(timeout.count())) == 0) {
+        ns::send_signal(pidfd.get(), pid, SIGKILL);
+        wait_status(pid);
+        return -1;
     }
     return wait_status(pid);
 }

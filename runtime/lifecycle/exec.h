@@ -5,6 +5,7 @@
 // process straight into the container's PID namespace and process container.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct ExecRequest {
 int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRequest& req);
 
 // Runs exec_in_ct in a child process, so the caller stays on the host.
-int exec_in_ct_child(const config::GlobalConfig& global, config::CtId id, const ExecRequest& req);
+// Past `timeout` the child is killed and -1 returned.
+int exec_in_ct_child(const config::GlobalConfig& global, config::CtId id, const ExecRequest& req,
+                     std::chrono::milliseconds timeout);
 
 }  // namespace vessel::lifecycle

@@ -41,6 +41,23 @@ void prepare_time_namespace()
         throw_errno("write /proc/self/timens_offsets");
 }
 
+// The first line of /etc/hostname inside the (already pivoted) root, or
+// "localhost". Read without following a symlink out of the CT's view.
+std::string hostname_of_root()
+{
+    std::string name;
+    UniqueFd fd(::open("/etc/hostname", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    struct stat st {};
+    if (fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+        char buf[65];
+        ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+        if (n > 0)
+            name.assign(buf, static_cast<size_t>(n));
+    }
+    name = name.substr(0, name.find_first_of("\n \t"));
+    return name.empty() ? "localhost" : name;
+}
+
 void reset_signals()
 {
     sigset_t all;
@@ -71,8 +88,11 @@ void reset_signals()
         with_context("rootfs", [&] { ns::setup_rootfs(rootfs); });
         // The boot marker of the previous run must not satisfy `start --wait`.
         ::unlink("/run/vessel-booted");
-        if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
-            throw_errno("sethostname " + spec.hostname);
+        // Without HOSTNAME the CT's own /etc/hostname names it; the host's
+        // name, which the new UTS namespace starts with, never shows.
+        std::string hostname = spec.hostname.empty() ? hostname_of_root() : spec.hostname;
+        if (::sethostname(hostname.data(), hostname.size()) != 0)
+            throw_errno("sethostname " + hostname);
         // No host fd reaches container code: 0-2 are reopened inside the
         // container, everything else but the sync socket is closed.
         UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));

@@ -115,7 +115,6 @@ std::optional<RunState> load_run_state(const config::GlobalConfig& global, confi
             s.starter = process_from_json(j.at("starter"));
         s.init = process_from_json(j.at("init"));
         s.mounted_by_start = j.value("mounted_by_start", false);
-        s.time_offset_ns = j.value("time_offset_ns", std::uint64_t{0});
         if (j.contains("monitor"))
             s.monitor = process_from_json(j.at("monitor"));
         if (j.contains("cgroups"))
@@ -135,8 +134,7 @@ void save_run_state(const config::GlobalConfig& global, config::CtId id, const R
                         {"init", to_json(state.init)},
                         {"monitor", to_json(state.monitor)},
                         {"cgroups", state.cgroups},
-                        {"mounted_by_start", state.mounted_by_start},
-                        {"time_offset_ns", state.time_offset_ns}};
+                        {"mounted_by_start", state.mounted_by_start}};
     fs::write_file_atomic(dir / kStateFile, j.dump(2) + "\n", 0600);
 }
 

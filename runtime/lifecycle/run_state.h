@@ -31,7 +31,6 @@ struct RunState {
     ProcessRef monitor;
     std::vector<std::string> cgroups;  // absolute cgroupfs paths
     bool mounted_by_start = false;     // VE_ROOT was mounted by start: stop unmounts it
-    std::uint64_t time_offset_ns = 0;  // boot time the CT's clocks start from (time namespace)
 };
 
 std::filesystem::path run_state_dir(const config::GlobalConfig& global, config::CtId id);

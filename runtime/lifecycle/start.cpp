@@ -19,6 +19,7 @@
 #include "runtime/base/undo.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/config/ct_config.h"
+#include "runtime/config/values.h"
 #include "runtime/features/features.h"
 #include "runtime/lifecycle/lock.h"
 #include "runtime/lifecycle/monitor.h"
@@ -82,6 +83,9 @@ void start_ct(const config::GlobalConfig& global, config::CtId id, const StartOp
     auto ct = config::CtConfig::load(global, id);
     const auto& feats = features::probe();
     auto spec = spec::build_spec(ct, global, feats);
+
+    if (!opts.force && config::parse_bool(ct.get("DISABLED").value_or("no")))
+        throw Error(ExitCode::StartDisabled, "Container start disabled (DISABLED=yes; --force overrides)");
 
     auto lock = CtLock::acquire(global, id);
     if (recover_leftovers(global, id))

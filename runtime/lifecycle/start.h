@@ -7,6 +7,7 @@ namespace vessel::lifecycle {
 
 struct StartOptions {
     bool wait = false;  // until init finished its boot sequence (the template's boot marker)
+    bool force = false; // start even with DISABLED=yes
 };
 
 // Errors: 32 running, 43 no private area, 47 no init, 133 --wait failed; any

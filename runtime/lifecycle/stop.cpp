@@ -85,7 +85,7 @@ void stop_ct(const config::GlobalConfig& global, config::CtId id, const StopOpti
         halt.quiet = true;
         int rc = 127;
         try {
-            rc = exec_in_ct_child(global, id, halt);
+            rc = exec_in_ct_child(global, id, halt, std::chrono::seconds(timeout));
         } catch (const Error& e) {
             log::verbose(std::string("halt: ") + e.what());
         }

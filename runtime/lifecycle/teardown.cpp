@@ -55,6 +55,8 @@ bool recover_leftovers(const config::GlobalConfig& global, config::CtId id)
         }
         if (!state)
             return false;
+        if (state->phase == RunState::Phase::Starting && state->monitor.alive())
+            throw Error(ExitCode::Locked, "Container start in progress");
     }
     if (state->phase == RunState::Phase::Running && state->init.alive())
         return true;

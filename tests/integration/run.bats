@@ -367,3 +367,41 @@ SH
     assert_output --partial "time namespace"
     assert_output --partial "CLONE_INTO_CGROUP"
 }
+
+@test "DISABLED=yes refuses start with 105 unless --force" {
+    echo 'DISABLED="yes"' >> "$T/conf/101.conf"
+    run vessel start 101
+    assert_equal "$status" 105
+    assert_output --partial "disabled"
+    run vessel status 101
+    assert_output "CTID 101 exist unmounted down"
+    run vessel start 101 --force
+    assert_success
+}
+
+@test "options after the CTID of exec belong to the command" {
+    vessel start 101
+    run vessel exec 101 ls --help
+    refute_output --partial "Usage: vessel"
+    run vessel exec 101 sh -c 'echo "$1"' sh --help
+    assert_output "--help"
+}
+
+@test "without HOSTNAME the CT is named by its own /etc/hostname, never the host's" {
+    vessel -q create 102
+    echo templated-name > "$T/private/102/etc/hostname"
+    vessel start 102
+    run vessel exec 102 hostname
+    assert_output "templated-name"
+    vessel stop --fast 102
+}
+
+@test "bad stop timeouts are refused with 21" {
+    vessel start 101
+    run vessel stop --timeout -1 101
+    assert_equal "$status" 21
+    run vessel stop --timeout soon 101
+    assert_equal "$status" 21
+    run vessel status 101
+    assert_output "CTID 101 exist mounted running"
+}

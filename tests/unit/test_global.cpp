@@ -129,7 +129,7 @@ TEST_F(GlobalTest, Defaults)
     EXPECT_EQ(g.conf_dir(), dir_.path() / "conf");
     EXPECT_EQ(g.layout(), "simfs");
     EXPECT_EQ(g.stop_timeout(), 120u);
-    EXPECT_EQ(g.cgroup_parent(), "");
+    EXPECT_EQ(g.cgroup_parent(), "vessel");
     EXPECT_EQ(g.default_sample(), "");
     EXPECT_EQ(g.default_ostemplate(), "");
     EXPECT_EQ(g.ct_conf(101), dir_.path() / "conf" / "101.conf");

@@ -857,6 +857,28 @@ INSTANTIATE_TEST_SUITE_P(Ns, Join, ::testing::Values(0, 1, 2), [](const auto& in
     return info.param == 0 ? "pidfd" : info.param == 1 ? "files_checked" : "files_unchecked";
 });
 
+TEST(Join, OpenNamespaceForALaterSetns)
+{
+    REQUIRE_ROOT();
+    Sleeper s(CLONE_NEWUTS | CLONE_NEWCGROUP, [] {
+        const char* name = "vessel-open-ns";
+        ::sethostname(name, std::strlen(name));
+    });
+    UniqueFd uts = ns::open_namespace(s.pid(), s.pidfd(), CLONE_NEWUTS);
+    UniqueFd cg = ns::open_namespace(s.pid(), s.pidfd(), CLONE_NEWCGROUP);
+    EXPECT_EQ(ns_inode(ns::fd_path(cg.get())), ns_inode(s.ns("cgroup")));
+    auto o = run_child(0, [&]() -> std::string {
+        if (::setns(uts.get(), CLONE_NEWUTS) != 0 || ::setns(cg.get(), CLONE_NEWCGROUP) != 0)
+            return std::string("setns: ") + std::strerror(errno);
+        if (ns_inode("/proc/self/ns/cgroup") != ns_inode(s.ns("cgroup")))
+            return "cgroup namespace not joined";
+        return hostname() == "vessel-open-ns" ? "" : "hostname " + hostname();
+    });
+    EXPECT_EQ(o.report, "");
+    test::expect_error_code([&] { ns::open_namespace(s.pid(), s.pidfd(), CLONE_NEWUTS | CLONE_NEWNET); },
+                            ExitCode::InvalidValue);
+}
+
 TEST(Join, NothingToJoin)
 {
     EXPECT_EQ(ns::join_namespaces(::getpid(), -1, 0), "no namespaces to join");
@@ -1015,6 +1037,7 @@ TEST(Pty, RelayEndsWhenTheChildExitsWhileAGrandchildHoldsThePty)
     pid_t pid = spawn_on_pty(p.slave_path, [&] {
         pid_t g = ::fork();
         if (g == 0) {
+            side.w.reset();  // the test reads the pid up to EOF
             ::signal(SIGHUP, SIG_IGN);
             ::sleep(60);
             ::_exit(0);
