@@ -71,7 +71,7 @@ TEST(Features, EveryMissingCapabilityNamesItsFallback)
             EXPECT_NE(l.find("(fallback: "), std::string::npos) << l;
         }
     }
-    EXPECT_TRUE(has_line(text, "clone3: no (fallback: clone() followed by unshare())"));
+    EXPECT_TRUE(has_line(text, "clone3: no (fallback: clone() with the namespace flags, then pidfd_open())"));
     EXPECT_TRUE(has_line(text, "envid: no (fallback: CTID kept in the run state)"));
     EXPECT_TRUE(has_line(text, "beancounter controller: no (fallback: numfile accounted only)"));
 }
