@@ -93,7 +93,7 @@ std::string random_suffix()
 
 }  // namespace
 
-void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mode)
+void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mode, bool durable)
 {
     stdfs::path dir = path.parent_path().empty() ? stdfs::path(".") : path.parent_path();
     stdfs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + random_suffix());
@@ -104,7 +104,7 @@ void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mo
         if (::fchmod(fd.get(), mode) != 0)
             throw_errno("chmod " + tmp.string());
         write_all(fd.get(), data, tmp);
-        if (::fsync(fd.get()) != 0)
+        if (durable && ::fsync(fd.get()) != 0)
             throw_errno("fsync " + tmp.string());
         fd.reset();
         if (::rename(tmp.c_str(), path.c_str()) != 0)
@@ -113,6 +113,8 @@ void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mo
         ::unlink(tmp.c_str());
         throw;
     }
+    if (!durable)
+        return;
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd)
         ::fsync(dfd.get());

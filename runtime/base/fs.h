@@ -26,7 +26,10 @@ std::optional<std::string> read_file(const std::filesystem::path& path);
 
 // Writes data to path atomically: a temporary file beside it, fsync, rename,
 // fsync of the directory. A crash leaves either the old or the new file.
-void write_file_atomic(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644);
+// Without `durable` the fsyncs are skipped: readers still never see a half
+// file, for state that does not outlive a reboot anyway.
+void write_file_atomic(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644,
+                       bool durable = true);
 
 // Removes path and everything below it without following symlinks and
 // without crossing into another filesystem (a mount inside the tree makes it

@@ -135,7 +135,8 @@ void save_run_state(const config::GlobalConfig& global, config::CtId id, const R
                         {"monitor", to_json(state.monitor)},
                         {"cgroups", state.cgroups},
                         {"mounted_by_start", state.mounted_by_start}};
-    fs::write_file_atomic(dir / kStateFile, j.dump(2) + "\n", 0600);
+    // Run state describes processes, which a reboot ends anyway: atomic, not durable.
+    fs::write_file_atomic(dir / kStateFile, j.dump(2) + "\n", 0600, false);
 }
 
 void remove_run_state(const config::GlobalConfig& global, config::CtId id)

@@ -141,3 +141,16 @@ TEST(ErrorType, ContextIsPrependedAndErrnoAppended)
         ExitCode::System, "start 101: cgroup: write memory.max: Invalid argument");
     test::expect_error_code([] { throw_errno(ENOSPC, "write x"); }, ExitCode::NoDiskSpace);
 }
+
+TEST(Fs, WriteFileAtomicWithoutDurabilityStillReplacesWhole)
+{
+    test::TmpDir t;
+    auto p = t / "state.json";
+    fs::write_file_atomic(p, "old\n", 0600, false);
+    fs::write_file_atomic(p, "new\n", 0600, false);
+    EXPECT_EQ(*fs::read_file(p), "new\n");
+    int n = 0;
+    for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(t.path()))
+        ++n;
+    EXPECT_EQ(n, 1);
+}
