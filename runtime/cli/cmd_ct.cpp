@@ -75,9 +75,9 @@ int cmd_mount(Context& ctx, const std::vector<std::string>& args)
 {
     auto vm = parse_args(args, {}, {"ctid"});
     auto id = ctid_arg(ctx, vm);
-    config::CtConfig::load(ctx.global(), id);  // bad input is refused before anything is touched
-    auto lock = lifecycle::CtLock::acquire(ctx.global(), id);
+    // Loaded (and validated) before the lock: bad input touches nothing.
     auto ct = config::CtConfig::load(ctx.global(), id);
+    auto lock = lifecycle::CtLock::acquire(ctx.global(), id);
     with_context("mount " + std::to_string(id), [&] { lifecycle::mount_ct(ct); });
     log::info("Container is mounted");
     return 0;
@@ -87,9 +87,8 @@ int cmd_umount(Context& ctx, const std::vector<std::string>& args)
 {
     auto vm = parse_args(args, {}, {"ctid"});
     auto id = ctid_arg(ctx, vm);
-    config::CtConfig::load(ctx.global(), id);
-    auto lock = lifecycle::CtLock::acquire(ctx.global(), id);
     auto ct = config::CtConfig::load(ctx.global(), id);
+    auto lock = lifecycle::CtLock::acquire(ctx.global(), id);
     if (lifecycle::is_running(ctx.global(), id))
         throw Error(ExitCode::Running, "umount " + std::to_string(id) + ": Container is running -- stop it first");
     with_context("umount " + std::to_string(id), [&] { lifecycle::umount_ct(ct); });

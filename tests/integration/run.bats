@@ -349,9 +349,10 @@ SH
 2"
 }
 
-@test "exec'd processes cannot read the joining vessel's /proc/PID/exe" {
+@test "the joining vessel process is not visible inside the CT" {
     vessel start 101
-    # While `vessel exec` runs, none of the CT's processes sees it.
+    # While `vessel exec` runs, none of the CT's processes sees it (its own
+    # PID namespace is the host's; only the command is created inside).
     vessel exec 101 sleep 2 &
     sleep 0.5
     run vessel exec 101 sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; done'
