@@ -1,5 +1,7 @@
 #include "ns/syscalls.h"
 
+#include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -77,6 +79,22 @@ int setns_pidfd(int pidfd, int nstype)
 int pivot_root(const char* new_root, const char* put_old)
 {
     return static_cast<int>(::syscall(SYS_pivot_root, new_root, put_old));
+}
+
+int open_tree(int dirfd, const char* path, unsigned flags)
+{
+    if (missing(kDetachedMount))
+        return enosys();
+    return static_cast<int>(::syscall(SYS_open_tree, dirfd, path, flags));
+}
+
+int mount_set_attr(int fd, std::uint64_t attr_set)
+{
+    if (missing(kDetachedMount))
+        return enosys();
+    struct mount_attr attr {};
+    attr.attr_set = attr_set;
+    return static_cast<int>(::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr));
 }
 
 }  // namespace vessel::ns::sys

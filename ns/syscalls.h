@@ -17,6 +17,7 @@ enum Feature : unsigned {
     kOpenat2 = 1u << 2,         // openat2()
     kSetnsPidfd = 1u << 3,      // setns() on a pidfd (fails with EINVAL, as before 5.8)
     kPidfd = 1u << 4,           // CLONE_PIDFD, pidfd_open(), pidfd_send_signal()
+    kDetachedMount = 1u << 5,   // open_tree(OPEN_TREE_CLONE) and mount_setattr() (5.12)
 };
 
 // Pretends the kernel lacks every feature in mask until the guard dies.
@@ -60,5 +61,8 @@ int pidfd_open(pid_t pid);
 int pidfd_send_signal(int pidfd, int sig);
 int setns_pidfd(int pidfd, int nstype);
 int pivot_root(const char* new_root, const char* put_old);
+int open_tree(int dirfd, const char* path, unsigned flags);
+// mount_setattr(fd, "", AT_EMPTY_PATH, {attr_set}) on the mount fd refers to.
+int mount_set_attr(int fd, std::uint64_t attr_set);
 
 }  // namespace vessel::ns::sys

@@ -9,14 +9,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <iostream>
 
 #include "ns/clone.h"
 #include "ns/join.h"
 #include "ns/pty.h"
+#include "ns/sealed_exe.h"
 #include "runtime/base/error.h"
 #include "runtime/base/log.h"
+#include "runtime/base/process.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/config/ct_config.h"
 #include "runtime/features/features.h"
@@ -29,36 +30,39 @@ namespace vessel::lifecycle {
 
 namespace {
 
-std::string env_value(const std::vector<std::string>& env, std::string_view key)
-{
-    for (const auto& e : env)
-        if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=')
-            return e.substr(key.size() + 1);
-    return {};
-}
+struct SpawnPlan {
+    int sync = -1;
+    int pid_ns = -1;      // setns'd by the joining process: PID namespace for its children
+    int cgroup_ns = -1;   // joined late, see below
+    int slave = -1;
+    int spawn_exe = -1;   // vessel-spawn, sealed
+    bool quiet = false;
+    std::uint64_t caps = 0;
+    std::vector<char*> argv;  // vessel-spawn's
+    std::vector<char*> envp;
+};
 
-// Runs in the new process inside the container; returns only on error.
-[[noreturn]] void command_child(const ExecRequest& req, const std::vector<std::string>& env, std::uint64_t caps,
-                                int slave, int cgroup_ns, int sync)
+// The process that joins the container, in the host's PID namespace (no
+// container process can see it), in the CT's process container; it sheds
+// everything of the host and becomes vessel-spawn. Returns only on error.
+[[noreturn]] void joining_child(const SpawnPlan& plan)
 {
-    if (!SyncChannel::wait_go(sync))
+    if (!SyncChannel::wait_go(plan.sync))
         ::_exit(126);
-    int code = 126;
-    std::string msg;
     try {
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGWINCH, SIGCHLD})
             ::signal(sig, SIG_DFL);
+        if (plan.pid_ns >= 0 && ::setns(plan.pid_ns, CLONE_NEWPID) != 0)
+            throw_errno("join the PID namespace");
         // Joined only now that it is in its process container: on hosts that
         // delegate cgroup2 (nsdelegate), a process inside the CT's cgroup
         // namespace could not have been moved there.
-        if (cgroup_ns >= 0 && ::setns(cgroup_ns, CLONE_NEWCGROUP) != 0)
+        if (plan.cgroup_ns >= 0 && ::setns(plan.cgroup_ns, CLONE_NEWCGROUP) != 0)
             throw_errno("join the cgroup namespace");
-        if (slave >= 0) {
-            ns::make_controlling_tty(UniqueFd(slave));
-        } else if (req.quiet) {
+        if (plan.slave < 0 && plan.quiet) {
             int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
             if (null < 0)
                 throw_errno("open /dev/null");
@@ -67,60 +71,19 @@ std::string env_value(const std::vector<std::string>& env, std::string_view key)
         }
         if (::chdir("/") != 0)
             throw_errno("chdir /");
-        if (sync > 3)
-            ::close_range(3, static_cast<unsigned>(sync - 1), 0);
-        ::close_range(static_cast<unsigned>(sync + 1), ~0U, 0);
-        security::apply_caps(caps);
-
-        std::vector<char*> argv;
-        for (const auto& a : req.argv)
-            argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        std::vector<char*> envp;
-        for (const auto& e : env)
-            envp.push_back(const_cast<char*>(e.c_str()));
-        envp.push_back(nullptr);
-
-        const std::string& cmd = req.argv.at(0);
-        int err = ENOENT;
-        if (cmd.find('/') != std::string::npos) {
-            ::execve(cmd.c_str(), argv.data(), envp.data());
-            err = errno;
-        } else {
-            std::string path = env_value(env, "PATH");
-            size_t pos = 0;
-            while (pos <= path.size()) {
-                size_t colon = path.find(':', pos);
-                if (colon == std::string::npos)
-                    colon = path.size();
-                std::string dir = path.substr(pos, colon - pos);
-                std::string full = (dir.empty() ? "." : dir) + "/" + cmd;
-                ::execve(full.c_str(), argv.data(), envp.data());
-                if (errno != ENOENT && errno != ENOTDIR)
-                    err = errno;
-                pos = colon + 1;
-            }
-        }
-        if ((err == ENOENT || err == ENOTDIR) && !req.fallback_argv.empty()) {
-            std::vector<char*> fb;
-            for (const auto& a : req.fallback_argv)
-                fb.push_back(const_cast<char*>(a.c_str()));
-            fb.push_back(nullptr);
-            ::execve(fb[0], fb.data(), envp.data());
-            err = errno;
-        }
-        if (err == ENOENT || err == ENOTDIR) {
-            code = 127;
-            msg = cmd + ": command not found in the container";
-        } else {
-            code = 126;
-            msg = cmd + ": " + std::strerror(err);
-        }
+        close_fds_except({0, 1, 2, plan.sync, plan.slave, plan.spawn_exe});
+        security::apply_caps(plan.caps);
+        for (int fd : {plan.sync, plan.slave})
+            if (fd >= 0 && ::fcntl(fd, F_SETFD, 0) != 0)
+                throw_errno("pass fd " + std::to_string(fd) + " to vessel-spawn");
+        ::execveat(plan.spawn_exe, "", plan.argv.data(), plan.envp.data(), AT_EMPTY_PATH);
+        throw_errno("execute vessel-spawn");
+    } catch (const Error& e) {
+        SyncChannel::fail(plan.sync, static_cast<int>(e.code()), e.what());
     } catch (const std::exception& e) {
-        msg = e.what();
+        SyncChannel::fail(plan.sync, static_cast<int>(ExitCode::System), e.what());
     }
-    SyncChannel::fail(sync, code, msg);
-    ::_exit(code);
+    ::_exit(126);
 }
 
 int wait_status(pid_t pid)
@@ -170,12 +133,26 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     const char* term = std::getenv("TERM");
     env.push_back(std::string("TERM=") + (term && *term ? term : "linux"));
 
+    // The PID namespace is joined by the child alone: this process stays
+    // invisible to the container, and so does the child until it is
+    // vessel-spawn and holds nothing but the container's capabilities.
+    UniqueFd pid_ns;
+    if (flags & CLONE_NEWPID) {
+        pid_ns = ns::open_namespace(state->init.pid, pidfd.get(), CLONE_NEWPID);
+        flags &= ~CLONE_NEWPID;
+    }
+    const std::string spawn_path = program_beside_self("vessel-spawn");
+    if (spawn_path.empty())
+        throw Error(ExitCode::System, "vessel-spawn: not found beside the vessel executable");
+    // Opened while the host's mount namespace is still ours.
+    ns::SealedExe spawn = with_context("vessel-spawn", [&] { return ns::open_sealed_exe(spawn_path); });
+
     // From here on this process sees the container; it must not be
     // inspectable from inside while it still holds host privileges.
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         throw_errno("prctl PR_SET_DUMPABLE");
     std::string how = ns::join_namespaces(state->init.pid, pidfd.get(), flags);
-    log::verbose("joined the container with " + how);
+    log::verbose("joined the container with " + how + "; the command starts from vessel-spawn (" + spawn.how + ")");
 
     std::optional<ns::Pty> pty;
     UniqueFd slave;
@@ -186,36 +163,65 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     }
 
     SyncChannel sync;
-    const int child_sync = sync.child_fd();
-    const int slave_fd = slave.get();
-    const int cgroup_ns_fd = cgroup_ns.get();
-    auto res = ns::clone_process({0, cgfd ? cgfd.get() : -1, SIGCHLD}, [&]() -> int {
+    std::vector<std::string> words{"vessel-spawn", std::to_string(sync.child_fd()), std::to_string(slave.get()),
+                                   std::to_string(req.argv.size())};
+    words.insert(words.end(), req.argv.begin(), req.argv.end());
+    words.insert(words.end(), req.fallback_argv.begin(), req.fallback_argv.end());
+    SpawnPlan plan;
+    plan.sync = sync.child_fd();
+    plan.pid_ns = pid_ns.get();
+    plan.cgroup_ns = cgroup_ns.get();
+    plan.slave = slave.get();
+    plan.spawn_exe = spawn.fd.get();
+    plan.quiet = req.quiet;
+    plan.caps = spec.cap_keep;
+    for (auto& w : words)
+        plan.argv.push_back(w.data());
+    plan.argv.push_back(nullptr);
+    for (auto& e : env)
+        plan.envp.push_back(e.data());
+    plan.envp.push_back(nullptr);
+
+    auto joining = ns::clone_process({0, cgfd ? cgfd.get() : -1, SIGCHLD}, [&]() -> int {
         if (pty)
             pty->master.reset();
-        command_child(req, env, spec.cap_keep, slave_fd, cgroup_ns_fd, child_sync);
+        joining_child(plan);
     });
     sync.close_child_end();
     slave.reset();
     cgroup_ns.reset();
+    pid_ns.reset();
+    spawn.fd.reset();
 
     // Into the v1 hierarchies (and cgroup2 if CLONE_INTO_CGROUP was not
-    // available) before it runs a single instruction of container code.
-    const std::string pid_text = std::to_string(res.pid);
+    // available) before it runs a single instruction of container code;
+    // the command's process inherits them.
+    const std::string pid_text = std::to_string(joining.pid);
     for (auto& fd : procs) {
         if (::write(fd.get(), pid_text.data(), pid_text.size()) < 0) {
             int err = errno;
-            ns::send_signal(res.pidfd.get(), res.pid, SIGKILL);
-            wait_status(res.pid);
+            ns::send_signal(joining.pidfd.get(), joining.pid, SIGKILL);
+            wait_status(joining.pid);
             throw_errno(err, "process container: attach");
         }
     }
     procs.clear();
     sync.release();
-    if (auto failure = sync.result()) {
-        wait_status(res.pid);
-        log::error(failure->message);
-        return failure->code;
+    // Ends when the command has been executed or has failed to be.
+    auto outcome = sync.outcome();
+    const int joining_status = wait_status(joining.pid);
+    const pid_t command = outcome.spawned;
+    if (outcome.failure) {
+        if (command > 0)
+            wait_status(command);
+        log::error(outcome.failure->message);
+        return outcome.failure->code;
     }
+    if (command <= 0)
+        throw Error(ExitCode::System, "vessel-spawn ended (status " + std::to_string(joining_status) +
+                                          ") without starting the command");
+    // Our child (CLONE_PARENT): its PID cannot be reused before we reap it.
+    UniqueFd command_pidfd = ns::pidfd_open(command);
 
     if (!req.banner_ct.empty())
         std::cerr << "entered into CT " << req.banner_ct << std::endl;
@@ -224,14 +230,14 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
         {
             ns::RawMode raw(STDIN_FILENO);
             ns::copy_winsize(STDIN_FILENO, pty->master.get());
-            ns::relay(STDIN_FILENO, STDOUT_FILENO, pty->master.get(), res.pidfd.get());
+            ns::relay(STDIN_FILENO, STDOUT_FILENO, pty->master.get(), command_pidfd.get());
         }
-        rc = wait_status(res.pid);
+        rc = wait_status(command);
     } else {
         // The command owns the terminal; our job is to wait for it.
         ::signal(SIGINT, SIG_IGN);
         ::signal(SIGQUIT, SIG_IGN);
-        rc = wait_status(res.pid);
+        rc = wait_status(command);
     }
     if (!req.banner_ct.empty())
         std::cerr << "exited from CT " << req.banner_ct << std::endl;

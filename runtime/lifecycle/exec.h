@@ -1,8 +1,11 @@
 // Running a command inside a running container: `vessel exec`, `vessel
 // enter`, and stop's `halt`. The calling process joins the container's
-// namespaces itself (it is made non-dumpable first, so container processes
-// cannot ptrace it or open its /proc/PID/exe), then creates the command's
-// process straight into the container's PID namespace and process container.
+// namespaces but its PID namespace (non-dumpable first); a child in the
+// process container sheds the host's fds and privileges and becomes
+// vessel-spawn, executed from a sealed read-only view, which creates the
+// command's process inside the container as our child. No process the
+// container can see ever runs vessel's code or holds host privileges
+// (docs/architecture.md, "Joining a running container").
 #pragma once
 
 #include <chrono>

@@ -14,6 +14,7 @@
 
 #include "runtime/base/error.h"
 #include "runtime/base/fs.h"
+#include "runtime/base/process.h"
 #include "runtime/security/caps.h"
 #include "ns/clone.h"
 #include "ns/rootfs.h"
@@ -100,9 +101,7 @@ void reset_signals()
             if (::dup2(null.get(), fd) < 0)
                 throw_errno("dup2");
         null.reset();
-        if (sync > 3)
-            ::close_range(3, static_cast<unsigned>(sync - 1), 0);
-        ::close_range(static_cast<unsigned>(sync + 1), ~0U, 0);
+        close_fds_except({0, 1, 2, sync});
         with_context("capabilities", [&] { security::apply_caps(spec.cap_keep); });
 
         std::vector<char*> env;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "runtime/base/error.h"
+#include "runtime/base/process.h"
 #include "runtime/base/log.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/features/features.h"
@@ -70,16 +71,7 @@ void report_failure(int report, const Error& e)
     write_report(report, "ERR " + std::to_string(static_cast<int>(e.code())) + " " + e.what());
 }
 
-std::string monitor_executable()
-{
-    char buf[PATH_MAX];
-    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return {};
-    std::string self(buf, static_cast<size_t>(n));
-    std::string path = self.substr(0, self.rfind('/') + 1) + "vessel-monitor";
-    return ::access(path.c_str(), X_OK) == 0 ? path : std::string();
-}
+std::string monitor_executable() { return program_beside_self("vessel-monitor"); }
 
 [[noreturn]] void run_monitor(const config::GlobalConfig& global, const spec::ContainerSpec& spec, int report)
 {

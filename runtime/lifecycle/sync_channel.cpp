@@ -3,20 +3,13 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <cstdlib>
+#include <charconv>
 #include <cstring>
 
 #include "runtime/base/error.h"
+#include "runtime/lifecycle/sync_wire.h"
 
 namespace vessel::lifecycle {
-
-namespace {
-void send_all(int fd, const std::string& msg)
-{
-    while (::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL) < 0 && errno == EINTR) {
-    }
-}
-}  // namespace
 
 SyncChannel::SyncChannel()
 {
@@ -27,42 +20,53 @@ SyncChannel::SyncChannel()
     child_.reset(sv[1]);
 }
 
-void SyncChannel::release() { send_all(parent_.get(), "g"); }
+void SyncChannel::release() { wire::send_packet(parent_.get(), &wire::kGo, 1); }
 
-std::optional<SyncChannel::Failure> SyncChannel::result()
+SyncChannel::Outcome SyncChannel::outcome()
 {
-    char buf[4096];
-    ssize_t n;
-    do
-        n = ::recv(parent_.get(), buf, sizeof buf, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return Failure{static_cast<int>(ExitCode::System), "sync with the container process: " +
-                                                              std::string(std::strerror(errno))};
-    if (n == 0)
-        return std::nullopt;
-    std::string msg(buf, static_cast<size_t>(n));
-    int code = static_cast<int>(ExitCode::System);
-    if (auto sp = msg.find(' '); sp != std::string::npos) {
-        code = std::atoi(msg.substr(0, sp).c_str());
-        msg.erase(0, sp + 1);
+    Outcome out;
+    for (;;) {
+        char buf[wire::kMaxMessage];
+        ssize_t n = ::recv(parent_.get(), buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            if (!out.failure)
+                out.failure = Failure{static_cast<int>(ExitCode::System),
+                                      "sync with the container process: " + std::string(std::strerror(errno))};
+            return out;
+        }
+        if (n == 0)
+            return out;
+        std::string_view msg(buf, static_cast<size_t>(n));
+        if (msg.starts_with(wire::kPidPrefix)) {
+            msg.remove_prefix(std::strlen(wire::kPidPrefix));
+            pid_t pid = -1;
+            auto [end, ec] = std::from_chars(msg.data(), msg.data() + msg.size(), pid);
+            if (ec == std::errc() && end == msg.data() + msg.size() && pid > 0)
+                out.spawned = pid;
+            continue;
+        }
+        if (out.failure)
+            continue;
+        int code = static_cast<int>(ExitCode::System);
+        if (auto sp = msg.find(' '); sp != std::string_view::npos) {
+            int parsed = 0;
+            auto [end, ec] = std::from_chars(msg.data(), msg.data() + sp, parsed);
+            if (ec == std::errc() && end == msg.data() + sp) {
+                code = parsed;
+                msg.remove_prefix(sp + 1);
+            }
+        }
+        out.failure = Failure{code, std::string(msg)};
     }
-    return Failure{code, msg};
 }
 
-bool SyncChannel::wait_go(int fd)
-{
-    char go = 0;
-    ssize_t n;
-    do
-        n = ::recv(fd, &go, 1, 0);
-    while (n < 0 && errno == EINTR);
-    return n == 1;
-}
+bool SyncChannel::wait_go(int fd) { return wire::wait_go(fd); }
 
 void SyncChannel::fail(int fd, int code, const std::string& message)
 {
-    send_all(fd, std::to_string(code) + " " + message);
+    wire::send_failure(fd, code, message.c_str());
 }
 
 }  // namespace vessel::lifecycle

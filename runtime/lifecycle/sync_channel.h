@@ -2,8 +2,10 @@
 // from clone until exec: the parent releases the child ("go") once it is in
 // its process container; the child answers only if it fails before exec,
 // with an exit code and a message. A successful exec closes the child's end
-// (CLOEXEC), which the parent reads as EOF.
+// (CLOEXEC), which the parent reads as EOF. The bytes are in sync_wire.h.
 #pragma once
+
+#include <sys/types.h>
 
 #include <optional>
 #include <string>
@@ -24,8 +26,14 @@ public:
         int code;
         std::string message;
     };
+    struct Outcome {
+        std::optional<Failure> failure;  // the first failure reported
+        pid_t spawned = -1;              // reported by vessel-spawn, else -1
+    };
+    // Reads until every child end is closed.
+    Outcome outcome();
     // nullopt: the child executed its program (or died silently).
-    std::optional<Failure> result();
+    std::optional<Failure> result() { return outcome().failure; }
 
     // Child side, on the raw fd (the object lives in the parent's memory).
     static bool wait_go(int fd);

@@ -3,6 +3,7 @@
 # process container.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup_file() { shared_template_setup; }
 setup() {
@@ -107,13 +108,38 @@ assert_stopped_clean() {
     assert_success
     run vessel exec 101 sh -c 'exit 7'
     assert_equal "$status" 7
-    run vessel exec 101 no-such-command
-    assert_equal "$status" 127
+    run -127 vessel exec 101 no-such-command
     assert_output --partial "no-such-command"
     run vessel exec 101 sh -c 'kill -TERM $$'
     assert_equal "$status" 143
     run vessel exec 101 -- ls -l /bin/busybox
     assert_success
+    run vessel exec 101 /etc/passwd
+    assert_equal "$status" 126
+    assert_output --partial "/etc/passwd: Permission denied"
+}
+
+@test "exec refuses to run without vessel-spawn beside vessel, and changes nothing" {
+    vessel start 101
+    mkdir -p "$T/bin"
+    cp "$VESSEL_BIN" "$T/bin/vessel"
+    local before
+    before=$(vessel exec 101 ps -o comm)
+    run "$T/bin/vessel" exec 101 touch /made-by-exec
+    assert_equal "$status" 3
+    assert_output --partial "vessel-spawn: not found beside the vessel executable"
+    [ ! -e "$T/private/101/made-by-exec" ]
+    [ "$(vessel exec 101 ps -o comm)" = "$before" ]
+    run vessel status 101
+    assert_output --partial running
+}
+
+@test "vessel -v exec says how the command is started" {
+    vessel start 101
+    run vessel -v exec 101 true
+    assert_success
+    assert_output --partial "joined the container with setns(pidfd,"
+    assert_output --partial "vessel-spawn (read-only detached mount)"
 }
 
 @test "exec passes stdin through and runs scripts from stdin with -" {
@@ -358,6 +384,57 @@ SH
     run vessel exec 101 sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; done'
     refute_output --partial "vessel"
     wait || true
+}
+
+@test "the process visible in the CT before the command runs holds nothing of the host (CVE-2019-5736)" {
+    vessel start 101
+    local root=$T/private/101
+    # The attacker: container root, which keeps CAP_SYS_PTRACE. It waits for
+    # the runtime's process to show up in the container, keeps an fd of its
+    # executable (held by a sleep), and once no vessel runs any more tries to
+    # reopen that executable for writing, as the runc exploit did.
+    cat > "$root/attack.sh" <<'SCRIPT'
+end=$(($(date +%s) + 60))
+while [ ! -e /caught ]; do
+    for d in /proc/[0-9]*; do
+        case "$(cat "$d/comm" 2>/dev/null)" in vessel*) ;; *) continue ;; esac
+        sleep 1000 3<"$d/exe" 2>/dev/null &
+        holder=$!
+        grep -E '^Cap(Eff|Bnd):' "$d/status" > /caught.caps
+        ls -l "$d/fd/" > /caught.fds 2>&1
+        echo "$holder" > /caught
+        break
+    done
+    [ "$(date +%s)" -lt "$end" ] || { echo none > /caught; exit 0; }
+done
+while [ ! -e /go ]; do sleep 0.1; done
+fd=/proc/$(cat /caught)/fd/3
+if [ -e "$fd" ] && (: >> "$fd") 2>/why; then echo writable; else echo "refused: $(cat /why)"; fi > /result.new
+mv /result.new /result
+SCRIPT
+    vessel exec 101 sh -c 'sh /attack.sh </dev/null >/dev/null 2>&1 &'
+    # strace holds every execve for 2 s, the command's among them: the window
+    # between the process's creation and the exec of the command, which is
+    # otherwise microseconds, becomes wide enough to catch every time.
+    strace -f -qq -o /dev/null -e trace=execve -e inject=execve:delay_enter=2000000 \
+        "$VESSEL_BIN" exec 101 /bin/true
+    for _ in $(seq 100); do [ -s "$root/caught" ] && break; sleep 0.1; done
+    run cat "$root/caught"
+    refute_output none
+    assert_output --regexp '^[0-9]+$'
+    # Only the container's capabilities, the same as its init's.
+    run vessel exec 101 grep -E '^Cap(Eff|Bnd):' /proc/1/status
+    assert_equal "$(cat "$root/caught.caps")" "$output"
+    # No fd beyond stdio but the sync socket.
+    run awk '$9 ~ /^[0-9]+$/ && $9 > 2 && $11 !~ /^socket:/' "$root/caught.fds"
+    assert_output ""
+    grep -q ' -> socket:' "$root/caught.fds"
+    # No vessel runs now; its executable must still refuse writes.
+    touch "$root/go"
+    for _ in $(seq 100); do [ -s "$root/result" ] && break; sleep 0.1; done
+    run cat "$root/result"
+    assert_output --partial "refused: "
+    assert_output --partial "Read-only file system"
 }
 
 @test "vessel features reports the kernel's capabilities and fallbacks" {
