@@ -62,6 +62,8 @@ public:
     // Reopens one created earlier, from the paths it reported.
     static std::unique_ptr<ProcessContainer> open(const Layout& layout, const std::vector<std::string>& paths);
 
+    // Which backend: the knob and counter files differ between them.
+    virtual Mode mode() const = 0;
     // Absolute cgroupfs directories, one per hierarchy (saved in the run state).
     virtual std::vector<std::string> paths() const = 0;
     // Controllers whose knobs this container has: the v1 hierarchies it is

@@ -41,6 +41,8 @@ class V1Container final : public Container {
 public:
     using Container::Container;
 
+    Mode mode() const override { return Mode::V1; }
+
     std::vector<std::string> controllers() const override
     {
         std::vector<std::string> out;

@@ -29,6 +29,8 @@ public:
     {
     }
 
+    Mode mode() const override { return Mode::V2; }
+
     std::vector<std::string> controllers() const override
     {
         return with_context("cgroup", [&] {
