@@ -64,6 +64,7 @@ std::vector<Command> template_commands();
 std::vector<Command> list_commands();
 std::vector<Command> run_commands();
 std::vector<Command> feature_commands();
+std::vector<Command> set_commands();
 
 // Entry point: returns the process exit code.
 int run(int argc, char** argv);

@@ -21,6 +21,7 @@
 #include "runtime/cgroup/process_container.h"
 #include "runtime/config/ct_config.h"
 #include "runtime/features/features.h"
+#include "runtime/lifecycle/process_limits.h"
 #include "runtime/lifecycle/run_state.h"
 #include "runtime/lifecycle/sync_channel.h"
 #include "runtime/security/caps.h"
@@ -38,6 +39,7 @@ struct SpawnPlan {
     int spawn_exe = -1;   // vessel-spawn, sealed
     bool quiet = false;
     std::uint64_t caps = 0;
+    const spec::Resources* resources = nullptr;  // rlimits and I/O priority
     std::vector<char*> argv;  // vessel-spawn's
     std::vector<char*> envp;
 };
@@ -72,6 +74,7 @@ struct SpawnPlan {
         if (::chdir("/") != 0)
             throw_errno("chdir /");
         close_fds_except({0, 1, 2, plan.sync, plan.slave, plan.spawn_exe});
+        apply_own_process_limits(*plan.resources);
         security::apply_caps(plan.caps);
         for (int fd : {plan.sync, plan.slave})
             if (fd >= 0 && ::fcntl(fd, F_SETFD, 0) != 0)
@@ -175,6 +178,7 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     plan.spawn_exe = spawn.fd.get();
     plan.quiet = req.quiet;
     plan.caps = spec.cap_keep;
+    plan.resources = &spec.resources;
     for (auto& w : words)
         plan.argv.push_back(w.data());
     plan.argv.push_back(nullptr);

@@ -18,6 +18,7 @@
 #include "runtime/security/caps.h"
 #include "ns/clone.h"
 #include "ns/rootfs.h"
+#include "runtime/lifecycle/process_limits.h"
 #include "runtime/lifecycle/sync_channel.h"
 
 namespace vessel::lifecycle {
@@ -83,7 +84,7 @@ void reset_signals()
             throw_errno("unshare cgroup namespace");
         ns::RootfsSpec rootfs;
         rootfs.root = spec.root;
-        rootfs.numpty = spec.numpty;
+        rootfs.numpty = spec.resources.numpty.value_or(0);
         with_context("rootfs", [&] { ns::setup_rootfs(rootfs); });
         // The boot marker of the previous run must not satisfy `start --wait`.
         ::unlink("/run/vessel-booted");
@@ -102,6 +103,7 @@ void reset_signals()
                 throw_errno("dup2");
         null.reset();
         close_fds_except({0, 1, 2, sync});
+        apply_own_process_limits(spec.resources);
         with_context("capabilities", [&] { security::apply_caps(spec.cap_keep); });
 
         std::vector<char*> env;

@@ -17,6 +17,7 @@
 #include "runtime/base/fs.h"
 #include "runtime/base/log.h"
 #include "runtime/base/undo.h"
+#include "runtime/cgroup/limits.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/config/ct_config.h"
 #include "runtime/config/values.h"
@@ -120,6 +121,13 @@ void start_ct(const config::GlobalConfig& global, config::CtId id, const StartOp
             s += (s.empty() ? "" : " ") + p;
         return s;
     }());
+
+    // Before init exists: nothing of the CT ever runs unlimited.
+    auto skipped = with_context("resource limits", [&] { return cgroup::apply_limits(*cg, spec.resources.limits); });
+    for (const auto& note : spec.resources.notes)
+        skipped.push_back(note);
+    for (const auto& why : skipped)
+        log::warning(why);
 
     save_run_state(global, id, state);
     undo.push("remove run state", [&] { remove_run_state(global, id); });

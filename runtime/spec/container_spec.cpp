@@ -1,4 +1,5 @@
 #include "runtime/spec/container_spec.h"
+#include "runtime/spec/resources.h"
 
 #include <sched.h>
 
@@ -32,11 +33,7 @@ ContainerSpec build_spec(const config::CtConfig& ct, const config::GlobalConfig&
     s.time_ns = features.time_ns;
     s.cap_keep = security::default_cap_mask();
 
-    if (auto v = ct.get("NUMPTY"); v && !v->empty()) {
-        auto bl = with_context("NUMPTY", [&] { return config::parse_barrier_limit(*v, config::Unit::Items); });
-        if (bl.limit != config::kUnlimited)
-            s.numpty = static_cast<unsigned>(std::min<std::uint64_t>(bl.limit, 1u << 20));
-    }
+    s.resources = resources_from([&ct](std::string_view key) { return ct.get(key); }, s.private_dir);
     s.cgroup_parent = global.cgroup_parent();
     s.cgroup_name = std::to_string(ct.id());
     if (auto v = ct.get("STOP_TIMEOUT"); v && !v->empty())

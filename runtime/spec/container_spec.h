@@ -9,6 +9,7 @@
 
 #include "runtime/config/ct_config.h"
 #include "runtime/features/features.h"
+#include "runtime/spec/resources.h"
 
 namespace vessel::spec {
 
@@ -27,7 +28,7 @@ struct ContainerSpec {
     // then, by init itself, instead of by clone3.
     bool late_cgroup_ns = false;
     std::uint64_t cap_keep = 0;       // capability mask for every CT process
-    unsigned numpty = 0;              // devpts max=
+    Resources resources;              // limits: process container, rlimits, ioprio, devpts max=
     std::string cgroup_parent;        // CGROUP_PARENT
     std::string cgroup_name;          // CTID
     unsigned stop_timeout = 120;      // seconds

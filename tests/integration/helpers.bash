@@ -43,6 +43,34 @@ per_test_setup() {
     VESSEL_CONF=$(make_conf "$T" "${SHARED_TEMPLATE:-$T/template}")
 }
 
+# How many processes run below the suite: below tests/subreaper (which
+# adopts every orphan, monitors and CT inits included), or on the whole host
+# when the suite runs without it. Other work on the machine does not count.
+suite_process_count() {
+    local top=1 p=$$
+    while [ "$p" -gt 1 ]; do
+        if grep -q subreaper "/proc/$p/cmdline" 2>/dev/null; then top=$p; break; fi
+        p=$(awk '{ print $4 }' "/proc/$p/stat")
+    done
+    ps -e -o pid=,ppid= | awk -v top="$top" '
+        { parent[$1] = $2 }
+        END {
+            n = 0
+            for (pid in parent) {
+                for (q = pid; q != "" && q != 0 && q != 1 && q != top; q = parent[q]) {}
+                if (q == top && pid != top) n++
+            }
+            print n
+        }'
+}
+
+# per_test_setup plus CT 101 created from the shared template: the start of
+# every test that runs a container.
+ct101_setup() {
+    per_test_setup
+    vessel -q create 101 --hostname ct101.example.com
+}
+
 # The cgroup directories of this test's parent, one per hierarchy (those
 # that exist), below the cgroup this shell is in.
 test_cgroup_dirs() {

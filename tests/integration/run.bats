@@ -6,10 +6,7 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() { shared_template_setup; }
-setup() {
-    per_test_setup
-    vessel -q create 101 --hostname ct101.example.com
-}
+setup() { ct101_setup; }
 teardown() { per_test_teardown; }
 
 # Nothing of CT $1's run is left: no state, no cgroup, no mount, no process.
@@ -356,8 +353,7 @@ SH
 
 @test "50 start/exec/stop cycles leave no mounts, cgroups, processes or fds" {
     before_mounts=$(wc -l < /proc/self/mountinfo)
-    # User-space processes only: kernel threads come and go on their own.
-    before_procs=$(ps -e -o ppid=,pid= | awk '$1 != 2 && $2 != 2' | wc -l)
+    before_procs=$(suite_process_count)
     for i in $(seq 50); do
         vessel -q start 101
         [ "$(vessel exec 101 echo ok)" = ok ]
@@ -365,7 +361,7 @@ SH
     done
     assert_stopped_clean 101
     [ "$(wc -l < /proc/self/mountinfo)" -eq "$before_mounts" ]
-    [ "$(ps -e -o ppid=,pid= | awk '$1 != 2 && $2 != 2' | wc -l)" -le "$before_procs" ]
+    [ "$(suite_process_count)" -le "$before_procs" ]
     ! pgrep -f "$VESSEL_BIN" >/dev/null
     # A vessel process keeps no fd beyond 0-2 into the container.
     vessel -q start 101

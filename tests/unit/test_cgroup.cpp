@@ -23,6 +23,7 @@
 
 #include "runtime/base/error.h"
 #include "runtime/cgroup/backend.h"
+#include "runtime/cgroup/limits.h"
 #include "runtime/cgroup/process_container.h"
 #include "tests/unit/test_util.h"
 #include "tests/unit/tmpdir.h"
@@ -76,6 +77,7 @@ public:
         bool v2_only = false;
         bool unified_freeze = true;  // cgroup.freeze in new unified dirs
         bool unified_kill = true;    // cgroup.kill in new unified dirs
+        bool memsw = true;           // v1 swap accounting (memory.memsw.*)
     };
 
     explicit FakeCgroupfs(Options o) : opt_(o)
@@ -152,10 +154,22 @@ private:
             if (opt_.unified_kill)
                 put(d / "cgroup.kill", "");
             std::string enabled = " " + slurp(d / "cgroup.controllers");
-            if (enabled.find(" memory") != std::string::npos)
+            if (enabled.find(" memory") != std::string::npos) {
                 put(d / "memory.max", "max\n");
+                put(d / "memory.swap.max", "max\n");
+                put(d / "memory.min", "0\n");
+                put(d / "memory.low", "0\n");
+            }
             if (enabled.find(" pids") != std::string::npos)
                 put(d / "pids.max", "max\n");
+            if (enabled.find(" cpu") != std::string::npos) {
+                put(d / "cpu.weight", "100\n");
+                put(d / "cpu.max", "max 100000\n");
+            }
+            if (enabled.find(" io") != std::string::npos)
+                put(d / "io.max", "");
+            if (enabled.find(" cpuset") != std::string::npos)
+                put(d / "cpuset.cpus", "\n");
             return;
         }
         if (m.has("cpuset")) {
@@ -165,13 +179,21 @@ private:
         if (m.has("memory")) {
             put(d / "memory.limit_in_bytes", "9223372036854771712\n");
             put(d / "memory.use_hierarchy", "0\n");
+            if (opt_.memsw)
+                put(d / "memory.memsw.limit_in_bytes", "9223372036854771712\n");
         }
+        if (m.has("blkio"))
+            for (const char* f : {"read_bps_device", "write_bps_device", "read_iops_device", "write_iops_device"})
+                put(d / (std::string("blkio.throttle.") + f), "");
         if (m.has("pids"))
             put(d / "pids.max", "max\n");
         if (m.has("freezer"))
             put(d / "freezer.state", "THAWED\n");
-        if (m.has("cpu"))
+        if (m.has("cpu")) {
             put(d / "cpu.shares", "1024\n");
+            put(d / "cpu.cfs_quota_us", "-1\n");
+            put(d / "cpu.cfs_period_us", "100000\n");
+        }
     }
 
     Options opt_;
@@ -916,4 +938,166 @@ TEST_F(RealCgroup, PartialCreateOnTheRealKernelRollsBack)
         EXPECT_FALSE(stdfs::exists(d / "pids.max") && is_dir(d / "pids.max")) << d;
     for (const auto& d : parent_dirs_)
         EXPECT_FALSE(stdfs::exists(d)) << d << " left behind";
+}
+
+// --- limits -----------------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> files_of(const std::vector<cgroup::KnobWrite>& writes)
+{
+    std::vector<std::string> out;
+    for (const auto& w : writes)
+        out.push_back(w.file + "=" + w.value);
+    return out;
+}
+
+constexpr std::uint64_t MiB = 1 << 20;
+
+}  // namespace
+
+TEST(CgroupLimits, CpuConversions)
+{
+    EXPECT_EQ(cgroup::cpu_shares_of(1000), 1024u);
+    EXPECT_EQ(cgroup::cpu_shares_of(8), 8u);
+    EXPECT_EQ(cgroup::cpu_shares_of(1), 2u);  // the kernel's minimum
+    EXPECT_EQ(cgroup::cpu_weight_of(1000), 100u);
+    EXPECT_EQ(cgroup::cpu_weight_of(8), 1u);
+    EXPECT_EQ(cgroup::cpu_weight_of(500000), 10000u);
+}
+
+TEST(CgroupLimits, V1WritesEveryKnobInItsHierarchy)
+{
+    FakeCgroupfs f({});
+    auto pc = f.create();
+    cgroup::Limits l;
+    l.tasks = 64;
+    l.memory = 256 * MiB;
+    l.swap = 512 * MiB;
+    l.cpu_weight = 2000;
+    l.cpu_percent = 25;
+    l.cpuset = "";
+    l.io = cgroup::IoThrottle{8, 0, 1000000, 300};
+    auto skipped = cgroup::apply_limits(*pc, l);
+    EXPECT_TRUE(skipped.empty());
+    EXPECT_EQ(slurp(fake_dir(f, "pids") / "pids.max"), "64");
+    EXPECT_EQ(slurp(fake_dir(f, "memory") / "memory.limit_in_bytes"), std::to_string(256 * MiB));
+    EXPECT_EQ(slurp(fake_dir(f, "memory") / "memory.memsw.limit_in_bytes"), std::to_string(768 * MiB));
+    EXPECT_EQ(slurp(fake_dir(f, "cpu") / "cpu.shares"), "2048");
+    EXPECT_EQ(slurp(fake_dir(f, "cpu") / "cpu.cfs_quota_us"), "25000");
+    EXPECT_EQ(slurp(fake_dir(f, "cpu") / "cpu.cfs_period_us"), "100000");
+    // v1 has no "inherit": an empty mask means the parent's CPUs.
+    EXPECT_EQ(slurp(fake_dir(f, "cpuset") / "cpuset.cpus"), "0-1");
+    EXPECT_EQ(slurp(fake_dir(f, "blkio") / "blkio.throttle.read_bps_device"), "8:0 1000000");
+    EXPECT_EQ(slurp(fake_dir(f, "blkio") / "blkio.throttle.write_iops_device"), "8:0 300");
+    EXPECT_FALSE(cgroup::limit_support(*pc, cgroup::LimitKind::MemoryMin).ok);
+}
+
+TEST(CgroupLimits, V1MemswIsMemoryPlusSwapWrittenInAnOrderTheKernelAccepts)
+{
+    FakeCgroupfs f({});
+    auto pc = f.create();
+    const auto mem = fake_dir(f, "memory");
+    cgroup::Limits l;
+    // From unlimited: memory first (memsw is unlimited, so there is room).
+    l.memory = 256 * MiB;
+    l.swap = 512 * MiB;
+    EXPECT_EQ(files_of(cgroup::plan_limits(*pc, l)),
+              (std::vector<std::string>{"memory.limit_in_bytes=268435456", "memory.memsw.limit_in_bytes=805306368"}));
+    cgroup::apply_limits(*pc, l);
+    // Lowering below the current memory limit: memory comes down first.
+    l.memory = 64 * MiB;
+    l.swap = 0;
+    EXPECT_EQ(files_of(cgroup::plan_limits(*pc, l)),
+              (std::vector<std::string>{"memory.limit_in_bytes=67108864", "memory.memsw.limit_in_bytes=67108864"}));
+    cgroup::apply_limits(*pc, l);
+    // Raising past the current memory limit: memsw first.
+    l.memory = 512 * MiB;
+    EXPECT_EQ(files_of(cgroup::plan_limits(*pc, l)),
+              (std::vector<std::string>{"memory.memsw.limit_in_bytes=536870912", "memory.limit_in_bytes=536870912"}));
+    cgroup::apply_limits(*pc, l);
+    // Memory alone keeps the swap allowance there is (here 0, then 100M).
+    put(mem / "memory.memsw.limit_in_bytes", std::to_string(612 * MiB));
+    cgroup::Limits only_mem;
+    only_mem.memory = 128 * MiB;
+    EXPECT_EQ(files_of(cgroup::plan_limits(*pc, only_mem)),
+              (std::vector<std::string>{"memory.limit_in_bytes=134217728", "memory.memsw.limit_in_bytes=239075328"}));
+    // Unlimited is -1 on v1.
+    cgroup::Limits none;
+    none.memory = cgroup::kNoLimit;
+    none.swap = cgroup::kNoLimit;
+    EXPECT_EQ(files_of(cgroup::plan_limits(*pc, none)),
+              (std::vector<std::string>{"memory.memsw.limit_in_bytes=-1", "memory.limit_in_bytes=-1"}));
+}
+
+TEST(CgroupLimits, V1WithoutSwapAccountingSkipsSwapAndSaysWhy)
+{
+    FakeCgroupfs f({.memsw = false});
+    auto pc = f.create();
+    cgroup::Limits l;
+    l.memory = 64 * MiB;
+    l.swap = 0;
+    auto skipped = cgroup::apply_limits(*pc, l);
+    ASSERT_EQ(skipped.size(), 1u);
+    EXPECT_NE(skipped[0].find("swap limit not enforced: no swap accounting"), std::string::npos) << skipped[0];
+    EXPECT_EQ(slurp(fake_dir(f, "memory") / "memory.limit_in_bytes"), std::to_string(64 * MiB));
+    test::expect_error([&] { cgroup::plan_limits(*pc, l, nullptr); }, ExitCode::System,
+                       "swap limit not enforced: no swap accounting (memory.memsw.limit_in_bytes is missing)");
+}
+
+TEST(CgroupLimits, AFailedWritePutsTheEarlierOnesBack)
+{
+    FakeCgroupfs f({});
+    auto pc = f.create();
+    // A control file that reads but refuses writes, as the kernel's do with
+    // EBUSY or EINVAL: /proc/version stands in for it.
+    const auto shares = fake_dir(f, "cpu") / "cpu.shares";
+    stdfs::remove(shares);
+    stdfs::create_symlink("/proc/version", shares);
+    cgroup::Limits l;
+    l.tasks = 64;
+    l.memory = 64 * MiB;
+    l.cpu_weight = 2000;
+    try {
+        cgroup::apply_limits(*pc, l);
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("cpu.shares"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("nothing was changed"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(slurp(fake_dir(f, "pids") / "pids.max"), "max");
+    EXPECT_EQ(slurp(fake_dir(f, "memory") / "memory.limit_in_bytes"), "9223372036854771712");
+    EXPECT_EQ(slurp(fake_dir(f, "memory") / "memory.memsw.limit_in_bytes"), "9223372036854771712");
+}
+
+TEST(CgroupLimits, V2WritesTheUnifiedFiles)
+{
+    FakeCgroupfs f({.v2_only = true});
+    auto pc = f.create();
+    const auto d = f / "unified/vessel-test/101";
+    put(d / "io.max", "8:16 rbps=5 wbps=max riops=max wiops=max\n");
+    cgroup::Limits l;
+    l.tasks = cgroup::kNoLimit;
+    l.memory = 256 * MiB;
+    l.swap = 0;
+    l.memory_min = 64 * MiB;
+    l.memory_low = 128 * MiB;
+    l.cpu_weight = 2000;
+    l.cpu_percent = 150;
+    l.cpuset = "0";
+    l.io = cgroup::IoThrottle{8, 0, 0, 300};
+    EXPECT_TRUE(cgroup::apply_limits(*pc, l).empty());
+    EXPECT_EQ(slurp(d / "pids.max"), "max");
+    EXPECT_EQ(slurp(d / "memory.max"), std::to_string(256 * MiB));
+    EXPECT_EQ(slurp(d / "memory.swap.max"), "0");
+    EXPECT_EQ(slurp(d / "memory.min"), std::to_string(64 * MiB));
+    EXPECT_EQ(slurp(d / "memory.low"), std::to_string(128 * MiB));
+    EXPECT_EQ(slurp(d / "cpu.weight"), "200");
+    EXPECT_EQ(slurp(d / "cpu.max"), "150000 100000");
+    EXPECT_EQ(slurp(d / "cpuset.cpus"), "0");
+    EXPECT_EQ(slurp(d / "io.max"), "8:0 rbps=max wbps=max riops=300 wiops=300");
+    // The plan restores another device's line as it was, and this one's as "max".
+    cgroup::Limits none;
+    none.cpu_percent = 0;
+    EXPECT_EQ(files_of(cgroup::plan_limits(*pc, none)), (std::vector<std::string>{"cpu.max=max 100000"}));
 }

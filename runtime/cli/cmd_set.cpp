@@ -1,0 +1,85 @@
+// `vessel set CTID [parameters...] [--save]`: every beancounter by its name
+// (--numproc 64:64), the vswap shorthands --ram and --swap, and the CPU and
+// I/O parameters. Each option stands for one configuration key; the table
+// below and the UBC table are the only lists of them.
+#include <boost/program_options.hpp>
+
+#include <array>
+#include <string>
+
+#include "runtime/bc/ubc_table.h"
+#include "runtime/cli/commands.h"
+#include "runtime/lifecycle/set.h"
+
+namespace po = boost::program_options;
+
+namespace vessel::cli {
+
+namespace {
+
+struct SetOption {
+    std::string_view option;  // --cpuunits
+    std::string_view key;     // CPUUNITS
+    std::string_view prefix;  // put before the value: --ram 256M is PHYSPAGES="0:256M"
+    std::string_view help;
+};
+constexpr std::array kOptions{
+    SetOption{"ram", "PHYSPAGES", "0:", "RAM the container may use (vswap): PHYSPAGES=0:SIZE"},
+    SetOption{"swap", "SWAPPAGES", "0:", "swap the container may use on top of its RAM: SWAPPAGES=0:SIZE"},
+    SetOption{"cpuunits", "CPUUNITS", "", "relative CPU weight, 8..500000 (1000 is an average share)"},
+    SetOption{"cpulimit", "CPULIMIT", "", "CPU limit in percent of one CPU (200 = two CPUs); 0 is none"},
+    SetOption{"cpus", "CPUS", "", "number of CPUs the container may use up; 0 is all"},
+    SetOption{"cpumask", "CPUMASK", "", "CPUs the container may run on: a list like 0-3,5, or all"},
+    SetOption{"iolimit", "IOLIMIT", "", "disk bandwidth in bytes per second (K, M, G suffixes); 0 is none"},
+    SetOption{"iopslimit", "IOPSLIMIT", "", "disk operations per second; 0 is none"},
+    SetOption{"ioprio", "IOPRIO", "", "I/O priority, 0 (highest) to 7"},
+};
+
+po::options_description set_options()
+{
+    po::options_description d("Options");
+    d.add_options()("save", "also write the values to the container's config");
+    for (const auto& o : kOptions)
+        d.add_options()(std::string(o.option).c_str(), po::value<std::vector<std::string>>(),
+                        std::string(o.help).c_str());
+    for (const auto& p : bc::ubc_params()) {
+        if (p.key.empty())
+            continue;
+        const std::string help = "beancounter " + std::string(p.name) + ": barrier[:limit]" +
+                                 (p.unit == config::Unit::Items ? "" : " (K, M, G, P suffixes)");
+        d.add_options()(std::string(p.name).c_str(), po::value<std::vector<std::string>>(), help.c_str());
+    }
+    return d;
+}
+
+int cmd_set(Context& ctx, const std::vector<std::string>& args)
+{
+    auto vm = parse_args(args, set_options(), {"ctid"});
+    auto id = ctid_arg(ctx, vm);
+    lifecycle::SetRequest req;
+    req.save = vm.count("save") > 0;
+    for (const auto& o : kOptions)
+        if (vm.count(std::string(o.option)))
+            for (const auto& v : vm[std::string(o.option)].as<std::vector<std::string>>())
+                req.values.emplace_back(std::string(o.key), std::string(o.prefix) + v);
+    for (const auto& p : bc::ubc_params())
+        if (!p.key.empty() && vm.count(std::string(p.name)))
+            for (const auto& v : vm[std::string(p.name)].as<std::vector<std::string>>())
+                req.values.emplace_back(std::string(p.key), v);
+    if (req.values.empty())
+        throw UsageError("set: no parameters given");
+    with_context("set " + std::to_string(id), [&] { lifecycle::set_ct(ctx.global(), id, req); });
+    return 0;
+}
+
+}  // namespace
+
+std::vector<Command> set_commands()
+{
+    return {
+        {"set", {}, "CTID [--numproc B[:L]] [--ram SIZE] [--swap SIZE] [--cpulimit N] ... [--save]",
+         "change a container's resource parameters, live and with --save in its config", set_options, cmd_set},
+    };
+}
+
+}  // namespace vessel::cli

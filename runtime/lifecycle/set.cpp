@@ -1,0 +1,82 @@
+#include "runtime/lifecycle/set.h"
+
+#include <map>
+#include <set>
+
+#include "runtime/base/error.h"
+#include "runtime/base/log.h"
+#include "runtime/cgroup/limits.h"
+#include "runtime/cgroup/process_container.h"
+#include "runtime/config/ct_config.h"
+#include "runtime/config/keys.h"
+#include "runtime/features/features.h"
+#include "runtime/lifecycle/lock.h"
+#include "runtime/lifecycle/process_limits.h"
+#include "runtime/lifecycle/run_state.h"
+#include "runtime/lifecycle/teardown.h"
+#include "runtime/spec/resources.h"
+
+namespace vessel::lifecycle {
+
+namespace {
+
+// Keys whose new value reaches a running CT only when it starts again.
+constexpr std::string_view kAtNextStart[] = {"NUMPTY"};
+
+}  // namespace
+
+void set_ct(const config::GlobalConfig& global, config::CtId id, const SetRequest& req)
+{
+    if (req.values.empty())
+        throw Error(ExitCode::InvalidParameter, "nothing to set");
+    // Syntax first, every value, before anything is looked at or locked.
+    std::map<std::string, std::string, std::less<>> changes;
+    for (const auto& [key, value] : req.values) {
+        if (config::find_key(key) == nullptr)
+            throw Error(ExitCode::InvalidParameter, "unknown parameter " + key);
+        with_context(key, [&] { config::validate_value(key, value); });
+        changes[key] = value;  // the last one given wins, as in a config file
+    }
+
+    auto lock = CtLock::acquire(global, id);
+    auto ct = config::CtConfig::load(global, id);
+    auto merged = [&](std::string_view key) -> std::optional<std::string> {
+        if (auto it = changes.find(key); it != changes.end())
+            return it->second;
+        return ct.get(key);
+    };
+    std::set<std::string, std::less<>> only;
+    for (const auto& [key, value] : changes)
+        only.insert(key);
+    // Meaning next: a CPU list or a combination the syntax check cannot see.
+    const spec::Resources resources = spec::resources_from(merged, ct.ve_private(), &only);
+
+    const bool running = recover_leftovers(global, id);
+    auto state = running ? load_run_state(global, id) : std::nullopt;
+    if (running && state) {
+        auto pc = cgroup::ProcessContainer::open(features::probe().cgroups, state->cgroups);
+        auto skipped = with_context("set", [&] { return cgroup::apply_limits(*pc, resources.limits); });
+        with_context("set", [&] { apply_process_limits(*pc, resources); });
+        for (const auto& note : resources.notes)
+            skipped.push_back(note);
+        for (const auto& why : skipped)
+            log::warning(why);
+        for (auto key : kAtNextStart)
+            if (changes.count(key))
+                log::info(std::string(key) + " takes effect at the next start of the container");
+    }
+
+    if (req.save) {
+        auto& file = ct.file();
+        for (const auto& [key, value] : changes)
+            file.set(key, value);
+        with_context("save " + global.ct_conf(id).string(), [&] { file.save(global.ct_conf(id)); });
+        log::info("Saved parameters for CT " + std::to_string(id));
+    } else if (!running) {
+        log::warning("Container is not running: nothing was applied; add --save to keep the values");
+    } else {
+        log::info("Applied to the running container; not saved (add --save to keep them after a restart)");
+    }
+}
+
+}  // namespace vessel::lifecycle
