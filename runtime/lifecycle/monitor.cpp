@@ -6,13 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <chrono>
 #include <memory>
 #include <string>
 
 #include "runtime/base/error.h"
 #include "runtime/base/log.h"
+#include "runtime/base/report.h"
+#include "runtime/base/sibling_exe.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/features/features.h"
 #include "runtime/lifecycle/launch.h"
@@ -25,15 +26,6 @@ namespace vessel::lifecycle {
 namespace {
 
 using namespace std::chrono_literals;
-
-void write_report(int fd, const std::string& msg)
-{
-    if (fd < 0)
-        return;
-    std::string line = msg + "\n";
-    while (::write(fd, line.data(), line.size()) < 0 && errno == EINTR) {
-    }
-}
 
 void detach(int keep_fd)
 {
@@ -67,18 +59,12 @@ bool wants_reboot(int status) { return WIFSIGNALED(status) && WTERMSIG(status) =
 
 void report_failure(int report, const Error& e)
 {
-    write_report(report, "ERR " + std::to_string(static_cast<int>(e.code())) + " " + e.what());
+    write_report(report, error_report(e));
 }
 
 std::string monitor_executable()
 {
-    char buf[PATH_MAX];
-    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return {};
-    std::string self(buf, static_cast<size_t>(n));
-    std::string path = self.substr(0, self.rfind('/') + 1) + "vessel-monitor";
-    return ::access(path.c_str(), X_OK) == 0 ? path : std::string();
+    return sibling_executable("vessel-monitor");
 }
 
 [[noreturn]] void run_monitor(const config::GlobalConfig& global, const spec::ContainerSpec& spec, int report)
@@ -99,7 +85,7 @@ std::string monitor_executable()
                 init = launch_init(spec, *cg);
             } catch (const Error& e) {
                 if (first) {
-                    write_report(report, "ERR " + std::to_string(static_cast<int>(e.code())) + " " + e.what());
+                    report_failure(report, e);
                     ::_exit(1);
                 }
                 teardown(global, id, *state);
@@ -111,7 +97,7 @@ std::string monitor_executable()
             save_run_state(global, id, *state);
             held.reset();
             if (first) {
-                write_report(report, "OK " + std::to_string(init.ref.pid) + " " + init.how);
+                write_report(report, ok_report(std::to_string(init.ref.pid) + " " + init.how));
                 ::close(report);
                 report = -1;
                 first = false;
@@ -136,7 +122,7 @@ std::string monitor_executable()
             break;
         }
     } catch (const std::exception& e) {
-        write_report(report, std::string("ERR 3 monitor: ") + e.what());
+        write_report(report, error_report(Error(ExitCode::System, std::string("monitor: ") + e.what())));
         exit_code = 1;
     }
     ::_exit(exit_code);
