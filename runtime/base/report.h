@@ -1,9 +1,10 @@
 // The one line a helper program writes back to the vessel that started it,
 // on a pipe whose fd it was given: "OK <fields>" when it did its job, or
 // "ERR <exit code> <message>" with the Error that stopped it. vessel-monitor
-// reports to `vessel start` this way. The reader prints the message (with its
-// own context in front) and exits with the code, so an error crosses the
-// process boundary as if it had been thrown in the reader.
+// reports to `vessel start` this way, and vessel-image to `vessel create`
+// and `vessel template create`. The reader prints the message (with its own
+// context in front) and exits with the code, so an error crosses the process
+// boundary as if it had been thrown in the reader.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,7 @@
-// The programs installed beside the running one (vessel-monitor beside
-// vessel). They are found through /proc/self/exe, not through PATH or a
-// built-in prefix, so a build tree and an installation each run their own.
+// The programs installed beside the running one (vessel-monitor and
+// vessel-image beside vessel). They are found through /proc/self/exe, not
+// through PATH or a built-in prefix, so a build tree and an installation
+// each run their own.
 #pragma once
 
 #include <string>
