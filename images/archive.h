@@ -13,14 +13,9 @@
 #include <string>
 #include <string_view>
 
+#include "images/archive_names.h"
+
 namespace vessel::images {
-
-// The archive file names Vessel reads and writes, in the order a template
-// cache looks them up: plain tar, then gzip, xz and zstd compression.
-inline constexpr std::string_view kArchiveExtensions[] = {".tar", ".tar.gz", ".tar.xz", ".tar.zst"};
-
-// The entry of kArchiveExtensions that file_name ends with, or "" if none.
-std::string_view archive_extension(std::string_view file_name);
 
 struct ArchiveStats {
     std::uint64_t bytes = 0;    // sum of entry data sizes

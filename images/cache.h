@@ -1,5 +1,7 @@
 // The template cache: $TEMPLATE/cache/<name>.tar[.gz|.xz|.zst], and the
-// recipes that can build a missing one.
+// recipes that can build a missing one. Finding, listing and removing files
+// need no libarchive and run in vessel itself; building one with a recipe
+// is cache_build.h, in vessel-image.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "images/archive.h"
+#include "images/archive_names.h"
 
 namespace vessel::images {
 
@@ -31,10 +33,6 @@ public:
     static void check_name(const std::string& name);
 
     std::optional<std::filesystem::path> find(const std::string& name) const;
-    // find(), else build with the recipe, else Error(TemplateNotFound).
-    std::filesystem::path ensure(const std::string& name);
-    // (Re)builds with the recipe; Error(TemplateNotFound) without one.
-    std::filesystem::path create(const std::string& name);
     // Error(TemplateNotFound) if there is no cached file.
     void remove(const std::string& name);
 

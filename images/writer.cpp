@@ -22,14 +22,6 @@ namespace stdfs = std::filesystem;
 using detail::Entry;
 using detail::throw_archive;
 
-std::string_view archive_extension(std::string_view file_name)
-{
-    for (std::string_view ext : kArchiveExtensions)
-        if (file_name.size() > ext.size() && file_name.ends_with(ext))
-            return ext;
-    return {};
-}
-
 namespace {
 
 // Archive member names are relative ("bin/sh"); the root itself is ".".

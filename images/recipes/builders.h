@@ -1,11 +1,23 @@
-// Internal to the recipes: the build functions that recipe.cpp's table names.
+// The build function of each recipe in recipe.cpp's table. They write the
+// archive with ArchiveWriter, so only vessel-image links them.
 #pragma once
 
 #include <filesystem>
+#include <string_view>
 
-namespace vessel::images::detail {
+namespace vessel::images {
+
+// Writes the template archive to `out` (its extension picks the format).
+using BuildFn = void (*)(const std::filesystem::path& out);
+
+// The function that builds the recipe `name`; nullptr if there is none.
+BuildFn find_builder(std::string_view name);
+
+namespace detail {
 
 void build_busybox(const std::filesystem::path& out);
 void build_debian12(const std::filesystem::path& out);
 
-}  // namespace vessel::images::detail
+}  // namespace detail
+
+}  // namespace vessel::images

@@ -2,8 +2,6 @@
 
 #include <array>
 
-#include "images/recipes/builders.h"
-
 namespace vessel::images {
 
 namespace {
@@ -11,10 +9,8 @@ namespace {
 const std::array<Recipe, 2>& table()
 {
     static const std::array<Recipe, 2> recipes = {{
-        {"busybox", "static busybox from the host, built offline; the default template", detail::build_busybox,
-         ".tar.gz"},
-        {"debian-12", "Debian 12 (bookworm) minbase + sysvinit, debootstrap from the host's apt mirror",
-         detail::build_debian12, ".tar.zst"},
+        {"busybox", "static busybox from the host, built offline; the default template", ".tar.gz"},
+        {"debian-12", "Debian 12 (bookworm) minbase + sysvinit, debootstrap from the host's apt mirror", ".tar.zst"},
     }};
     return recipes;
 }

@@ -1,9 +1,10 @@
 // Recipes build a template archive from something on the host or from the
-// distribution archive. One table of them.
+// distribution archive. One table of them: what each is called and what it
+// makes. The build functions are in builders.h, apart, because they write
+// through libarchive and only vessel-image links them; vessel lists the
+// recipes from this table alone.
 #pragma once
 
-#include <filesystem>
-#include <functional>
 #include <span>
 #include <string_view>
 
@@ -12,9 +13,7 @@ namespace vessel::images {
 struct Recipe {
     std::string_view name;
     std::string_view description;
-    // Writes the template archive to `out` (its extension picks the format).
-    std::function<void(const std::filesystem::path& out)> build;
-    std::string_view extension;  // ".tar.gz", ".tar.zst"
+    std::string_view extension;  // of the file it writes: ".tar.gz", ".tar.zst"
 };
 
 // Created by a template's boot scripts when its boot is done (the busybox

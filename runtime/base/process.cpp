@@ -1,24 +1,11 @@
 #include "runtime/base/process.h"
 
-#include <climits>
 #include <unistd.h>
 
 #include <algorithm>
 #include <vector>
 
 namespace vessel {
-
-std::string program_beside_self(std::string_view name)
-{
-    char buf[PATH_MAX];
-    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return {};
-    std::string self(buf, static_cast<size_t>(n));
-    std::string path = self.substr(0, self.rfind('/') + 1);
-    path += name;
-    return ::access(path.c_str(), X_OK) == 0 ? path : std::string();
-}
 
 void close_fds_except(std::initializer_list<int> keep)
 {

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "images/cache.h"
+#include "images/helper.h"
 #include "runtime/base/log.h"
 #include "runtime/cli/commands.h"
 
@@ -64,7 +65,8 @@ int template_create(Context& ctx, const std::vector<std::string>& args)
     auto name = vm["name"].as<std::string>();
     images::TemplateCache::check_name(name);
     images::TemplateCache cache(ctx.global().cache_dir());
-    auto file = with_context("template create " + name, [&] { return cache.create(name); });
+    // Built by vessel-image: the recipes write with libarchive.
+    auto file = with_context("template create " + name, [&] { return images::helper::build(cache, name); });
     log::info("Template " + name + " created: " + file.string());
     return 0;
 }

@@ -6,9 +6,8 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "images/archive.h"
 #include "images/cache.h"
-#include "images/progress.h"
+#include "images/helper.h"
 #include "runtime/base/error.h"
 #include "runtime/base/fs.h"
 #include "runtime/base/interrupt.h"
@@ -155,10 +154,12 @@ void create_ct(const config::GlobalConfig& global, config::CtId id, const Create
     if (::lstat(priv.c_str(), &st) == 0 && !dir_is_empty(priv))
         throw Error(ExitCode::PrivateExists, "Private area already exists in " + priv.string());
 
+    // Archives are read by vessel-image (images/helper.h), which links
+    // libarchive so that vessel does not; this process keeps the lock, the
+    // checks and the undo stack.
     images::TemplateCache cache(global.cache_dir());
     std::string ostemplate = ct.ostemplate();
-    auto archive = with_context("template " + ostemplate, [&] { return cache.ensure(ostemplate); });
-    auto stats = images::measure_archive(archive);
+    const auto [archive, stats] = images::helper::ensure(cache, ostemplate);
 
     const stdfs::path parent = priv.parent_path();
     try {
@@ -178,14 +179,7 @@ void create_ct(const config::GlobalConfig& global, config::CtId id, const Create
     undo.push("remove " + tmp.string(), [tmp] { fs::remove_tree(tmp); });
 
     log::info("Creating container private area (" + ostemplate + ")");
-    {
-        images::ProgressBar bar("Extracting " + ostemplate);
-        images::ExtractOptions xo;
-        xo.total_bytes = stats.bytes;
-        xo.cancel = &InterruptGuard::flag();
-        xo.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
-        with_context("extract " + archive.string(), [&] { images::extract_archive(archive, tmp, xo); });
-    }
+    with_context("extract " + archive.string(), [&] { images::helper::extract(archive, tmp, stats.bytes); });
     if (InterruptGuard::flag())
         throw Error(ExitCode::System, "interrupted");
 

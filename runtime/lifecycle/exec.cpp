@@ -18,6 +18,7 @@
 #include "runtime/base/error.h"
 #include "runtime/base/log.h"
 #include "runtime/base/process.h"
+#include "runtime/base/sibling_exe.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/config/ct_config.h"
 #include "runtime/features/features.h"
@@ -144,7 +145,7 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
         pid_ns = ns::open_namespace(state->init.pid, pidfd.get(), CLONE_NEWPID);
         flags &= ~CLONE_NEWPID;
     }
-    const std::string spawn_path = program_beside_self("vessel-spawn");
+    const std::string spawn_path = sibling_executable("vessel-spawn");
     if (spawn_path.empty())
         throw Error(ExitCode::System, "vessel-spawn: not found beside the vessel executable");
     // Opened while the host's mount namespace is still ours.

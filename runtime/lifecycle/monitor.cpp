@@ -6,14 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <chrono>
 #include <memory>
 #include <string>
 
 #include "runtime/base/error.h"
-#include "runtime/base/process.h"
 #include "runtime/base/log.h"
+#include "runtime/base/report.h"
+#include "runtime/base/sibling_exe.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/features/features.h"
 #include "runtime/lifecycle/launch.h"
@@ -26,15 +26,6 @@ namespace vessel::lifecycle {
 namespace {
 
 using namespace std::chrono_literals;
-
-void write_report(int fd, const std::string& msg)
-{
-    if (fd < 0)
-        return;
-    std::string line = msg + "\n";
-    while (::write(fd, line.data(), line.size()) < 0 && errno == EINTR) {
-    }
-}
 
 void detach(int keep_fd)
 {
@@ -68,10 +59,10 @@ bool wants_reboot(int status) { return WIFSIGNALED(status) && WTERMSIG(status) =
 
 void report_failure(int report, const Error& e)
 {
-    write_report(report, "ERR " + std::to_string(static_cast<int>(e.code())) + " " + e.what());
+    write_report(report, error_report(e));
 }
 
-std::string monitor_executable() { return program_beside_self("vessel-monitor"); }
+std::string monitor_executable() { return sibling_executable("vessel-monitor"); }
 
 [[noreturn]] void run_monitor(const config::GlobalConfig& global, const spec::ContainerSpec& spec, int report)
 {
@@ -91,7 +82,7 @@ std::string monitor_executable() { return program_beside_self("vessel-monitor");
                 init = launch_init(spec, *cg);
             } catch (const Error& e) {
                 if (first) {
-                    write_report(report, "ERR " + std::to_string(static_cast<int>(e.code())) + " " + e.what());
+                    report_failure(report, e);
                     ::_exit(1);
                 }
                 teardown(global, id, *state);
@@ -103,7 +94,7 @@ std::string monitor_executable() { return program_beside_self("vessel-monitor");
             save_run_state(global, id, *state);
             held.reset();
             if (first) {
-                write_report(report, "OK " + std::to_string(init.ref.pid) + " " + init.how);
+                write_report(report, ok_report(std::to_string(init.ref.pid) + " " + init.how));
                 ::close(report);
                 report = -1;
                 first = false;
@@ -128,7 +119,7 @@ std::string monitor_executable() { return program_beside_self("vessel-monitor");
             break;
         }
     } catch (const std::exception& e) {
-        write_report(report, std::string("ERR 3 monitor: ") + e.what());
+        write_report(report, error_report(Error(ExitCode::System, std::string("monitor: ") + e.what())));
         exit_code = 1;
     }
     ::_exit(exit_code);

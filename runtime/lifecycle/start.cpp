@@ -16,6 +16,7 @@
 #include "runtime/base/error.h"
 #include "runtime/base/fs.h"
 #include "runtime/base/log.h"
+#include "runtime/base/report.h"
 #include "runtime/base/undo.h"
 #include "runtime/cgroup/limits.h"
 #include "runtime/cgroup/process_container.h"
@@ -35,26 +36,6 @@ namespace vessel::lifecycle {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The monitor's one report line, or "" if it died without one.
-std::string read_report(int fd)
-{
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        out.append(buf, static_cast<size_t>(n));
-        if (out.find('\n') != std::string::npos)
-            break;
-    }
-    if (auto nl = out.find('\n'); nl != std::string::npos)
-        out.resize(nl);
-    return out;
-}
 
 // Waits until init has run the template's boot sequence (the marker appears
 // in the CT's own filesystem view), or init is gone (133).
@@ -179,19 +160,12 @@ void start_ct(const config::GlobalConfig& global, config::CtId id, const StartOp
         throw_errno("release the monitor");
     go_wr.reset();
 
-    std::string report = read_report(report_rd.get());
-    if (report.rfind("OK ", 0) != 0) {
-        if (report.rfind("ERR ", 0) == 0) {
-            std::string rest = report.substr(4);
-            auto sp = rest.find(' ');
-            int code = std::atoi(rest.substr(0, sp).c_str());
-            throw Error(static_cast<ExitCode>(code == 0 ? 3 : code), sp == std::string::npos ? rest : rest.substr(sp + 1));
-        }
+    // "OK <pid> <how>"; an "ERR" line is thrown here.
+    auto ok = parse_report(read_report(report_rd.get()));
+    if (!ok || ok->empty())
         throw Error(ExitCode::System, "the monitor died before the container started");
-    }
     undo.commit();
-    // "OK <pid> <how>"
-    std::string rest = report.substr(3);
+    const std::string& rest = *ok;
     auto sp = rest.find(' ');
     pid_t init_pid = static_cast<pid_t>(std::atoi(rest.substr(0, sp).c_str()));
     log::verbose("init is PID " + std::to_string(init_pid) + " on the host, created with " +

@@ -15,7 +15,9 @@
 
 #include "images/archive.h"
 #include "images/cache.h"
+#include "images/cache_build.h"
 #include "images/recipes/apt_sources.h"
+#include "images/recipes/builders.h"
 #include "images/recipes/recipe.h"
 #include "runtime/base/error.h"
 #include "runtime/base/log.h"
@@ -159,7 +161,7 @@ TEST(TemplateCache, EnsureReturnsCachedFileWithoutBuilding)
     TmpDir tmp;
     write_file(tmp / "busybox.tar.xz", "not really an archive");
     TemplateCache cache(tmp.path());
-    EXPECT_EQ(cache.ensure("busybox"), tmp / "busybox.tar.xz");
+    EXPECT_EQ(ensure_template(cache, "busybox"), tmp / "busybox.tar.xz");
     EXPECT_EQ(read_all(tmp / "busybox.tar.xz"), "not really an archive");
 }
 
@@ -167,9 +169,9 @@ TEST(TemplateCache, EnsureOrCreateWithoutRecipeIsTemplateNotFound)
 {
     TmpDir tmp;
     TemplateCache cache(tmp / "cache");
-    expect_error_code([&] { cache.ensure("no-such-os"); }, ExitCode::TemplateNotFound);
-    expect_error_code([&] { cache.create("no-such-os"); }, ExitCode::TemplateNotFound);
-    expect_error_code([&] { cache.ensure("bad/name"); }, ExitCode::InvalidValue);
+    expect_error_code([&] { ensure_template(cache, "no-such-os"); }, ExitCode::TemplateNotFound);
+    expect_error_code([&] { build_template(cache, "no-such-os"); }, ExitCode::TemplateNotFound);
+    expect_error_code([&] { ensure_template(cache, "bad/name"); }, ExitCode::InvalidValue);
 }
 
 TEST(Recipes, TableIsConsistent)
@@ -179,11 +181,12 @@ TEST(Recipes, TableIsConsistent)
     for (const auto& r : all) {
         EXPECT_NO_THROW(TemplateCache::check_name(std::string(r.name)));
         EXPECT_EQ(archive_extension("x" + std::string(r.extension)), r.extension) << r.name;
-        EXPECT_TRUE(r.build) << r.name;
+        EXPECT_NE(find_builder(r.name), nullptr) << r.name;
         EXPECT_FALSE(r.description.empty());
         EXPECT_EQ(find_recipe(r.name), &r);
     }
     EXPECT_EQ(find_recipe("nope"), nullptr);
+    EXPECT_EQ(find_builder("nope"), nullptr);
     ASSERT_NE(find_recipe("busybox"), nullptr);
     ASSERT_NE(find_recipe("debian-12"), nullptr);
 }
@@ -201,7 +204,7 @@ protected:
         TemplateCache cache(tmp_->path() / "cache");
         // A stale file under another extension must not shadow the new one.
         write_file(tmp_->path() / "cache/busybox.tar", "stale");
-        archive_ = cache.create("busybox");
+        archive_ = build_template(cache, "busybox");
         root_ = tmp_->path() / "root";
         stdfs::create_directory(root_);
         extract_archive(archive_, root_);
@@ -316,7 +319,7 @@ TEST_F(BusyboxTemplate, RcSRunsAndMarksBootDone)
 TEST_F(BusyboxTemplate, RebuildIsReproducible)
 {
     TemplateCache cache(tmp_->path() / "cache2");
-    stdfs::path again = cache.create("busybox");
+    stdfs::path again = build_template(cache, "busybox");
     EXPECT_EQ(read_all(again), read_all(archive_));
 }
 
