@@ -98,7 +98,7 @@ int cmd_list(Context& ctx, const std::vector<std::string>& args)
     // vzlist first collects (the named CTs, all with -a/-S, else the running
     // ones) and only then filters; "not found" is about the collection.
     std::vector<lifecycle::CtInfo> collected;
-    for (auto& info : lifecycle::inspect_all(global)) {
+    for (auto& info : lifecycle::inspect_all(global, needs_ubc_rows(o))) {
         if (!wanted.empty() ? wanted.count(info.ctid) > 0 : (all || stopped_only || info.running))
             collected.push_back(std::move(info));
     }

@@ -27,7 +27,7 @@ namespace {
 std::vector<Command> build_table()
 {
     std::vector<Command> all;
-    for (auto group : {ct_commands(), run_commands(), set_commands(), list_commands(), template_commands(),
+    for (auto group : {ct_commands(), run_commands(), set_commands(), list_commands(), ubc_commands(), template_commands(),
                        feature_commands()})
         for (auto& c : group)
             all.push_back(std::move(c));

@@ -65,6 +65,7 @@ std::vector<Command> list_commands();
 std::vector<Command> run_commands();
 std::vector<Command> feature_commands();
 std::vector<Command> set_commands();
+std::vector<Command> ubc_commands();
 
 // Entry point: returns the process exit code.
 int run(int argc, char** argv);

@@ -25,6 +25,10 @@ struct ListOptions {
 // "field X is not available in JSON output" for a suffixed field with -j.
 void check_fields(const ListOptions& opts);
 
+// Whether the fields asked for include live beancounter figures (held,
+// maxheld, failcnt) beyond numproc, so that the caller reads them.
+bool needs_ubc_rows(const ListOptions& opts);
+
 std::string format_list(std::vector<lifecycle::CtInfo> cts, const ListOptions& opts);
 
 // Every field name accepted by -o (for --help and the man page).

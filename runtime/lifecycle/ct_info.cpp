@@ -9,6 +9,7 @@
 #include "runtime/cgroup/process_container.h"
 #include "runtime/config/ctid.h"
 #include "runtime/features/features.h"
+#include "runtime/lifecycle/ct_ubc.h"
 #include "runtime/lifecycle/run_state.h"
 
 namespace vessel::lifecycle {
@@ -42,7 +43,7 @@ std::string CtInfo::value(std::string_view key) const
     return config->get(key).value_or("");
 }
 
-CtInfo inspect(const config::GlobalConfig& global, config::CtId id)
+CtInfo inspect(const config::GlobalConfig& global, config::CtId id, bool with_ubc)
 {
     CtInfo info;
     info.ctid = id;
@@ -55,7 +56,10 @@ CtInfo inspect(const config::GlobalConfig& global, config::CtId id)
     info.running = is_running(global, id);
     if (info.running) {
         // numproc counts tasks (threads too), as the beancounter did.
-        if (auto state = load_run_state(global, id); state && !state->cgroups.empty()) {
+        auto state = load_run_state(global, id);
+        if (state)
+            info.uptime = seconds_since(state->init.start_time);
+        if (state && !state->cgroups.empty()) {
             try {
                 auto cg = cgroup::ProcessContainer::open(features::probe().cgroups, state->cgroups);
                 if (auto cur = cg->get("pids.current"))
@@ -66,18 +70,26 @@ CtInfo inspect(const config::GlobalConfig& global, config::CtId id)
                 log::verbose("numproc of " + std::to_string(id) + ": " + e.what());
             }
         }
+        if (with_ubc && info.config) {
+            // A figure that cannot be read is shown as unknown, not as a failed list.
+            try {
+                info.ubc = read_ct_ubc(global, *info.config);
+            } catch (const std::exception& e) {
+                log::verbose("beancounters of " + std::to_string(id) + ": " + e.what());
+            }
+        }
     }
     info.suspended = std::filesystem::exists(global.dump_dir() / ("Dump." + std::to_string(id)), ec);
     return info;
 }
 
-std::vector<CtInfo> inspect_all(const config::GlobalConfig& global)
+std::vector<CtInfo> inspect_all(const config::GlobalConfig& global, bool with_ubc)
 {
     std::vector<CtInfo> out;
     for (auto id : config::list_ctids(global)) {
         // One broken config must not hide every other container.
         try {
-            out.push_back(inspect(global, id));
+            out.push_back(inspect(global, id, with_ubc));
         } catch (const Error& e) {
             log::warning("skipping container " + std::to_string(id) + ": " + e.what());
         }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/bc/ubc_rows.h"
 #include "runtime/config/ct_config.h"
 
 namespace vessel::lifecycle {
@@ -22,14 +23,18 @@ struct CtInfo {
     std::optional<config::CtConfig> config;  // nullopt when the CT has no config file
     // Live figures, set only for a running CT.
     std::optional<std::uint64_t> numproc;
+    std::optional<std::uint64_t> uptime;           // seconds since init started
+    std::optional<std::vector<bc::UbcRow>> ubc;    // beancounter rows, when asked for
 
     CtStatus status() const;
     // Config value (CT over vessel.conf), or "".
     std::string value(std::string_view key) const;
 };
 
-CtInfo inspect(const config::GlobalConfig& global, config::CtId id);
+// `with_ubc` also reads the beancounter rows of a running CT, which costs a
+// look at each of its processes; stopped CTs cost nothing more either way.
+CtInfo inspect(const config::GlobalConfig& global, config::CtId id, bool with_ubc = false);
 // Every CT with a config in CONFDIR.
-std::vector<CtInfo> inspect_all(const config::GlobalConfig& global);
+std::vector<CtInfo> inspect_all(const config::GlobalConfig& global, bool with_ubc = false);
 
 }  // namespace vessel::lifecycle

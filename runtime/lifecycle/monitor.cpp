@@ -1,6 +1,8 @@
 #include "runtime/lifecycle/monitor.h"
 
 #include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "runtime/base/sibling_exe.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/features/features.h"
+#include "runtime/lifecycle/ct_ubc.h"
 #include "runtime/lifecycle/launch.h"
 #include "runtime/lifecycle/lock.h"
 #include "runtime/lifecycle/run_state.h"
@@ -49,6 +52,43 @@ void detach(int keep_fd)
     ::signal(SIGHUP, SIG_IGN);
     ::signal(SIGPIPE, SIG_IGN);
     ::signal(SIGQUIT, SIG_IGN);
+}
+
+// How often the monitor samples the beancounters whose kernel counters keep
+// no peak (runtime/bc/peaks.h).
+constexpr int kSampleIntervalMs = 10000;
+
+// Waits for init to end. With a pidfd, the wait wakes every sampling
+// interval to raise the CT's peak file; a failed sample is only logged, it
+// never disturbs the CT. Without one, the monitor just blocks (and maxheld
+// rests on the samples of `vessel ubc` and `vessel list`).
+int wait_for_init(const config::GlobalConfig& global, config::CtId id, const cgroup::ProcessContainer& cg,
+                  const LaunchedInit& init)
+{
+    int status = 0;
+    if (init.pidfd) {
+        pollfd p{init.pidfd.get(), POLLIN, 0};
+        for (;;) {
+            int n = ::poll(&p, 1, kSampleIntervalMs);
+            if (n > 0)
+                break;
+            if (n < 0 && errno != EINTR)
+                break;
+            if (n == 0) {
+                try {
+                    sample_ct_ubc(global, id, cg, init.ref.pid);
+                } catch (const std::exception& e) {
+                    log::verbose(std::string("beancounter sample: ") + e.what());
+                }
+                // What the sample allocated goes back to the kernel, so a
+                // running CT's monitor stays as small as it started.
+                ::malloc_trim(0);
+            }
+        }
+    }
+    while (::waitpid(init.ref.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
 }
 
 // How init ended: a PID-namespace init is killed with SIGHUP by reboot(2)
@@ -100,9 +140,7 @@ std::string monitor_executable() { return sibling_executable("vessel-monitor"); 
                 first = false;
             }
 
-            int status = 0;
-            while (::waitpid(init.ref.pid, &status, 0) < 0 && errno == EINTR) {
-            }
+            const int status = wait_for_init(global, id, *cg, init);
             // Whoever holds the lock first after init's death cleans up; if
             // that was a stop or start, the state no longer names our init.
             held = std::make_unique<CtLock>(CtLock::acquire(global, id, std::chrono::hours(1)));
