@@ -150,7 +150,14 @@ void physpages(Builder& b)
     b.enforced_or_accounted(LimitKind::Memory, c.memory);
     b.held_bytes(c.memory);
     b.peak(c.memory_peak);
-    b.failures(c.memory_failcnt);
+    // Every OOM kill follows a charge the limit refused. v1's memory.failcnt
+    // should count those refusals, but Linux 6.18 leaves it at 0 even when
+    // the limit OOM-kills, so the larger of the two is the honest lower bound.
+    MaybeCounter fails = c.memory_failcnt;
+    if (b.in.mode == cgroup::Mode::V1 && fails && c.memory_oom_kills)
+        fails = cgroup::Counter{std::max(fails->value, c.memory_oom_kills->value),
+                        "the larger of " + fails->source + " and " + c.memory_oom_kills->source};
+    b.failures(fails);
 }
 
 void guarantee(Builder& b, LimitKind kind, std::string_view what)

@@ -30,6 +30,7 @@ inline constexpr std::string_view cpu_stat = "cpu.stat";  // usage_usec
 inline constexpr std::string_view usage = "memory.usage_in_bytes";
 inline constexpr std::string_view max_usage = "memory.max_usage_in_bytes";
 inline constexpr std::string_view failcnt = "memory.failcnt";
+inline constexpr std::string_view oom_control = "memory.oom_control";  // "oom_kill N"
 inline constexpr std::string_view memsw_usage = "memory.memsw.usage_in_bytes";
 inline constexpr std::string_view memsw_failcnt = "memory.memsw.failcnt";
 inline constexpr std::string_view kmem_usage = "memory.kmem.usage_in_bytes";
@@ -149,6 +150,7 @@ void read_v1(const ProcessContainer* pc, Counters& c)
     c.memory = number(pc, f::usage);
     c.memory_peak = number(pc, f::max_usage);
     c.memory_failcnt = number(pc, f::failcnt);
+    c.memory_oom_kills = keyed(pc, f::oom_control, "oom_kill");
     // memsw counts memory and swap together. Their difference is the swap
     // in use now; the difference of the two peaks is not the peak of swap
     // (they were reached at different moments), so there is no swap peak.

@@ -23,7 +23,8 @@ using MaybeCounter = std::optional<Counter>;
 struct Counters {
     MaybeCounter tasks, tasks_peak, tasks_failcnt;
     MaybeCounter memory, memory_peak, memory_failcnt;  // failcnt: times the limit was hit
-    MaybeCounter memory_low_events, memory_oom_kills;  // v2 only: breaches of memory.low, OOM kills
+    MaybeCounter memory_low_events;                    // v2 only: breaches of memory.low
+    MaybeCounter memory_oom_kills;                     // OOM kills in the container (v1: memory.oom_control)
     MaybeCounter swap, swap_peak, swap_failcnt;         // v1 has no honest swap peak: absent there
     MaybeCounter kmem, kmem_peak, kmem_failcnt;
     // Socket buffers: v1 reports TCP buffers only (memory.kmem.tcp.*), v2 the

@@ -178,6 +178,10 @@ EOF
     # memory.failcnt at 0 here; the OOM kill count is what rises.)
     run knob memory.oom_control
     assert_output --regexp "oom_kill [1-9]"
+    # ... and vessel ubc reports it as physpages' failcnt.
+    run bash -c "'$VESSEL_BIN' ubc -j 101 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"physpages\"][\"failcnt\"])'"
+    assert_success
+    [ "$output" -ge 1 ]
 }
 
 @test "--cpulimit 25 holds a busy loop near a quarter of one CPU" {
