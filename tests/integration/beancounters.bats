@@ -205,14 +205,48 @@ EOF
     [ "$pct" -le 32 ]
 }
 
-@test "processes started by exec are charged to the CT" {
-    echo 'NUMPROC="64:64"' >> "$T/conf/101.conf"
-    vessel start 101
+# Runs "$@" in the background and checks that it adds exactly one task to
+# the CT's process container.
+expect_charged_one_task() {
     local before
     before=$(knob pids.current)
-    vessel exec 101 sleep 100 &
+    "$@" &
     for _ in $(seq 50); do [ "$(knob pids.current)" -gt "$before" ] && break; sleep 0.1; done
     [ "$(knob pids.current)" -eq $((before + 1)) ]
     vessel stop --fast 101
     wait || true
+}
+
+@test "processes started by exec are charged to the CT" {
+    echo 'NUMPROC="64:64"' >> "$T/conf/101.conf"
+    vessel start 101
+    expect_charged_one_task vessel exec 101 sleep 100
+}
+
+@test "processes started by enter are charged to the CT too" {
+    vessel start 101
+    expect_charged_one_task script -qec "'$VESSEL_BIN' enter 101 --exec sleep 100" /dev/null
+}
+
+@test "I/O limits throttle the disk of the private area; --ioprio reaches running processes" {
+    vessel start 101
+    local dev sys
+    dev=$(stat -c '%Hd:%Ld' "$T/private/101")
+    sys=/sys/dev/block/$dev
+    [ -e "$sys" ] || skip "the test directory is not on a block device"
+    # Throttling takes the whole disk, not a partition.
+    [ -e "$sys/partition" ] && dev=$(cat "$(readlink -f "$sys")/../dev")
+    run vessel set 101 --iolimit 1M --iopslimit 100
+    assert_success
+    grep -qx "$dev 1048576" "$(ct_cgroup blkio)/blkio.throttle.read_bps_device"
+    grep -qx "$dev 1048576" "$(ct_cgroup blkio)/blkio.throttle.write_bps_device"
+    grep -qx "$dev 100" "$(ct_cgroup blkio)/blkio.throttle.read_iops_device"
+    run vessel set 101 --iolimit 0 --iopslimit 0
+    ! grep -q "^$dev " "$(ct_cgroup blkio)/blkio.throttle.read_bps_device"
+    # The running init's I/O priority changes at once.
+    local init
+    init=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")
+    vessel set 101 --ioprio 2
+    run ionice -p "$init"
+    assert_output "best-effort: prio 2"
 }
