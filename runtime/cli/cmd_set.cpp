@@ -38,7 +38,9 @@ constexpr std::array kOptions{
 po::options_description set_options()
 {
     po::options_description d("Options");
-    d.add_options()("save", "also write the values to the container's config");
+    d.add_options()("save", "also write the values to the container's config")
+        ("ipadd", po::value<std::vector<std::string>>(), "add a routed address, ADDR[/PREFIX] (IPv4 or IPv6)")
+        ("ipdel", po::value<std::vector<std::string>>(), "remove a routed address, or all of them");
     for (const auto& o : kOptions)
         d.add_options()(std::string(o.option).c_str(), po::value<std::vector<std::string>>(),
                         std::string(o.help).c_str());
@@ -66,7 +68,11 @@ int cmd_set(Context& ctx, const std::vector<std::string>& args)
         if (!p.key.empty() && vm.count(std::string(p.name)))
             for (const auto& v : vm[std::string(p.name)].as<std::vector<std::string>>())
                 req.values.emplace_back(std::string(p.key), v);
-    if (req.values.empty())
+    if (vm.count("ipadd"))
+        req.ipadd = vm["ipadd"].as<std::vector<std::string>>();
+    if (vm.count("ipdel"))
+        req.ipdel = vm["ipdel"].as<std::vector<std::string>>();
+    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty())
         throw UsageError("set: no parameters given");
     with_context("set " + std::to_string(id), [&] { lifecycle::set_ct(ctx.global(), id, req); });
     return 0;
@@ -77,7 +83,7 @@ int cmd_set(Context& ctx, const std::vector<std::string>& args)
 std::vector<Command> set_commands()
 {
     return {
-        {"set", {}, "CTID [--numproc B[:L]] [--ram SIZE] [--swap SIZE] [--cpulimit N] ... [--save]",
+        {"set", {}, "CTID [--ipadd ADDR] [--ipdel ADDR|all] [--numproc B[:L]] [--ram SIZE] [--cpulimit N] ... [--save]",
          "change a container's resource parameters, live and with --save in its config", set_options, cmd_set},
     };
 }

@@ -67,6 +67,7 @@ std::vector<KeyInfo> build_table()
         one_of("VE_LAYOUT", S::Both, "simfs", "layout of the private area"),
         uint("STOP_TIMEOUT", S::Both, 0, 86400, "seconds a graceful stop may take"),
         flag("IPV6", S::Global, "IPv6 support for containers"),
+        text("NEIGHBOUR_DEVS", S::Global, "devices that answer ARP/NDP for container addresses: detect, all or names"),
         uint("VERBOSE", S::Global, 0, 10, "verbosity of messages"),
         uint("LOCAL_UID", S::Both, 0, kU32Max - 1, "host uid that container uid 0 maps to"),
         uint("LOCAL_GID", S::Both, 0, kU32Max - 1, "host gid that container gid 0 maps to"),

@@ -17,6 +17,7 @@
 #include "runtime/base/process.h"
 #include "runtime/security/caps.h"
 #include "ns/clone.h"
+#include "ns/join.h"
 #include "ns/rootfs.h"
 #include "runtime/lifecycle/process_limits.h"
 #include "runtime/lifecycle/sync_channel.h"
@@ -159,11 +160,26 @@ LaunchedInit launch_init(const spec::ContainerSpec& spec, cgroup::ProcessContain
     } catch (Error& e) {
         return fail(e.add_context("process container"));
     }
-    sync.release();
-    if (auto failure = sync.result())
-        return fail(Error(static_cast<ExitCode>(failure->code), failure->message));
-
     LaunchedInit out;
+    if (spec.ns_flags & CLONE_NEWNET) {
+        // Also before "go": the CT's addresses work from its first instruction.
+        try {
+            UniqueFd netns = ns::open_namespace(res.pid, res.pidfd.get(), CLONE_NEWNET);
+            out.venet = net::setup_venet(netns.get(), spec.id, spec.ip_addresses, {spec.neighbour_devs});
+        } catch (Error& e) {
+            return fail(e);
+        }
+    }
+    sync.release();
+    if (auto failure = sync.result()) {
+        try {
+            net::teardown_venet(out.venet);
+        } catch (const Error&) {
+            // The child's failure is the one to report.
+        }
+        return fail(Error(static_cast<ExitCode>(failure->code), failure->message));
+    }
+
     auto ref = ProcessRef::of(res.pid);
     if (!ref) {
         // It executed init and died at once: still ours to reap (by the caller).

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "net/venet.h"
 #include "runtime/base/unique_fd.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/lifecycle/run_state.h"
@@ -18,6 +19,7 @@ struct LaunchedInit {
     ProcessRef ref;
     UniqueFd pidfd;
     std::string how;  // which clone path was taken, for -v
+    net::VenetState venet;  // the routed network set up for it
 };
 
 // Creates init and returns once it has executed the init program. Any

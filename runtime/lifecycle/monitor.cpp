@@ -130,6 +130,7 @@ std::string monitor_executable() { return sibling_executable("vessel-monitor"); 
             }
             state->phase = RunState::Phase::Running;
             state->init = init.ref;
+            state->venet = init.venet;
             state->monitor = *ProcessRef::of(::getpid());
             save_run_state(global, id, *state);
             held.reset();
@@ -150,6 +151,10 @@ std::string monitor_executable() { return sibling_executable("vessel-monitor"); 
             if (wants_reboot(status)) {
                 if (!cg->kill_all(10s))
                     throw Error(ExitCode::CannotStop, "reboot: processes survived SIGKILL");
+                // The next init gets a new network namespace and a new pair.
+                if (now->venet)
+                    net::teardown_venet(*now->venet);
+                now->venet.reset();
                 state = now;
                 continue;
             }

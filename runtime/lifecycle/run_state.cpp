@@ -98,6 +98,28 @@ ProcessRef process_from_json(const nlohmann::json& j)
 {
     return ProcessRef{j.at("pid").get<pid_t>(), j.at("start_time").get<std::uint64_t>()};
 }
+nlohmann::json to_json(const net::VenetState& v)
+{
+    nlohmann::json addrs = nlohmann::json::array();
+    for (const auto& a : v.addrs)
+        addrs.push_back(a.with_prefix());
+    nlohmann::json proxies = nlohmann::json::array();
+    for (const auto& p : v.proxies)
+        proxies.push_back({{"addr", p.addr.str()}, {"dev", p.dev}});
+    return {{"host_netns", v.host_netns}, {"host_if", v.host_if}, {"addrs", addrs}, {"proxies", proxies}};
+}
+
+net::VenetState venet_from_json(const nlohmann::json& j)
+{
+    net::VenetState v;
+    v.host_netns = j.value("host_netns", std::uint64_t{0});
+    v.host_if = j.at("host_if").get<std::string>();
+    for (const auto& a : j.at("addrs"))
+        v.addrs.push_back(net::parse_ip(a.get<std::string>()));
+    for (const auto& p : j.at("proxies"))
+        v.proxies.push_back({net::parse_ip(p.at("addr").get<std::string>()), p.at("dev").get<std::string>()});
+    return v;
+}
 }  // namespace
 
 std::optional<RunState> load_run_state(const config::GlobalConfig& global, config::CtId id)
@@ -119,8 +141,12 @@ std::optional<RunState> load_run_state(const config::GlobalConfig& global, confi
             s.monitor = process_from_json(j.at("monitor"));
         if (j.contains("cgroups"))
             s.cgroups = j.at("cgroups").get<std::vector<std::string>>();
+        if (j.contains("venet"))
+            s.venet = venet_from_json(j.at("venet"));
         return s;
     } catch (const nlohmann::json::exception& e) {
+        throw Error(ExitCode::System, path.string() + ": corrupt run state: " + e.what());
+    } catch (const Error& e) {
         throw Error(ExitCode::System, path.string() + ": corrupt run state: " + e.what());
     }
 }
@@ -135,6 +161,8 @@ void save_run_state(const config::GlobalConfig& global, config::CtId id, const R
                         {"monitor", to_json(state.monitor)},
                         {"cgroups", state.cgroups},
                         {"mounted_by_start", state.mounted_by_start}};
+    if (state.venet)
+        j["venet"] = to_json(*state.venet);
     // Run state describes processes, which a reboot ends anyway: atomic, not durable.
     fs::write_file_atomic(dir / kStateFile, j.dump(2) + "\n", 0600, false);
 }

@@ -10,9 +10,11 @@
 #include "runtime/config/ct_config.h"
 #include "runtime/config/keys.h"
 #include "runtime/features/features.h"
+#include "runtime/lifecycle/ip_registry.h"
 #include "runtime/lifecycle/lock.h"
 #include "runtime/lifecycle/process_limits.h"
 #include "runtime/lifecycle/run_state.h"
+#include "runtime/lifecycle/set_ip.h"
 #include "runtime/lifecycle/teardown.h"
 #include "runtime/spec/resources.h"
 
@@ -27,7 +29,7 @@ constexpr std::string_view kAtNextStart[] = {"NUMPTY"};
 
 void set_ct(const config::GlobalConfig& global, config::CtId id, const SetRequest& req)
 {
-    if (req.values.empty())
+    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty())
         throw Error(ExitCode::InvalidParameter, "nothing to set");
     // Syntax first, every value, before anything is looked at or locked.
     std::map<std::string, std::string, std::less<>> changes;
@@ -37,9 +39,18 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         with_context(key, [&] { config::validate_value(key, value); });
         changes[key] = value;  // the last one given wins, as in a config file
     }
+    const IpChange ip_change = parse_ip_change(req.ipadd, req.ipdel);
 
     auto lock = CtLock::acquire(global, id);
     auto ct = config::CtConfig::load(global, id);
+    std::optional<CtLock> ip_lock;
+    if (!ip_change.empty()) {
+        // Host-wide, so that two CTs cannot take one address at once.
+        ip_lock.emplace(CtLock::acquire_path(global.lock_dir() / "ip.lck"));
+        std::vector<net::IpAddr> added, removed;
+        changes["IP_ADDRESS"] = edit_ip_address(ct.get("IP_ADDRESS").value_or(""), ip_change, &added, &removed);
+        check_addresses_free(global, id, ip_change.add);
+    }
     auto merged = [&](std::string_view key) -> std::optional<std::string> {
         if (auto it = changes.find(key); it != changes.end())
             return it->second;
@@ -59,6 +70,10 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         with_context("set", [&] { apply_process_limits(*pc, resources); });
         for (const auto& note : resources.notes)
             skipped.push_back(note);
+        const std::string devs = ct.get("NEIGHBOUR_DEVS").value_or("detect");
+        for (const auto& w : net::venet_host_warnings(ip_change.add, {devs}))
+            skipped.push_back(w);
+        with_context("set", [&] { apply_ip_change_live(global, id, *state, ip_change, devs); });
         for (const auto& why : skipped)
             log::warning(why);
         for (auto key : kAtNextStart)

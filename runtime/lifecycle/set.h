@@ -13,6 +13,8 @@ namespace vessel::lifecycle {
 struct SetRequest {
     // KEY and value in the config file's syntax ("NUMPROC", "64:64").
     std::vector<std::pair<std::string, std::string>> values;
+    std::vector<std::string> ipadd;  // --ipadd ADDR[/PREFIX], in the order given
+    std::vector<std::string> ipdel;  // --ipdel ADDR|all
     bool save = false;
 };
 
@@ -21,7 +23,8 @@ struct SetRequest {
 // running CT all or nothing and, with save, writes every key to the CT's
 // config, leaving its other lines as they were. Prints what it did the way
 // vzctl does. A key that cannot take effect before the next start (NUMPTY)
-// is said to do so.
+// is said to do so. --ipadd/--ipdel edit IP_ADDRESS; an address another CT
+// holds is Error(IpInUse, 78).
 void set_ct(const config::GlobalConfig& global, config::CtId id, const SetRequest& req);
 
 }  // namespace vessel::lifecycle

@@ -23,6 +23,7 @@
 #include "runtime/config/ct_config.h"
 #include "runtime/config/values.h"
 #include "runtime/features/features.h"
+#include "runtime/lifecycle/ip_registry.h"
 #include "runtime/lifecycle/lock.h"
 #include "runtime/lifecycle/monitor.h"
 #include "runtime/lifecycle/mount.h"
@@ -75,6 +76,10 @@ void start_ct(const config::GlobalConfig& global, config::CtId id, const StartOp
     struct stat st {};
     if (::stat(spec.private_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw Error(ExitCode::PrivateNotFound, "Container private area " + spec.private_dir.string() + " does not exist");
+    check_addresses_free(global, id, spec.ip_addresses);
+    // Said here: the monitor that sets the network up has no terminal.
+    for (const auto& w : net::venet_host_warnings(spec.ip_addresses, {spec.neighbour_devs}))
+        log::warning(w);
 
     log::info("Starting container...");
     // Declared before the undo stack: its undo steps use it.

@@ -24,6 +24,10 @@ void teardown(const config::GlobalConfig& global, config::CtId id, const RunStat
             throw Error(ExitCode::CannotStop, "processes of the container survived SIGKILL");
         cg->destroy();
     }
+    // The CT's end went with its namespace; the host keeps the proxy entries.
+    if (state.venet && !net::teardown_venet(*state.venet))
+        log::warning("the container was started in another network namespace; its host side (" +
+                     state.venet->host_if + ", proxy entries) is left to that namespace");
     if (state.mounted_by_start) {
         auto ct = config::CtConfig::load_if_exists(global, id);
         auto root = ct ? ct->ve_root() : global.ve_root(id);

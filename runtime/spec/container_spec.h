@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/config/ct_config.h"
+#include "net/ip.h"
 #include "runtime/features/features.h"
 #include "runtime/spec/resources.h"
 
@@ -28,6 +29,8 @@ struct ContainerSpec {
     // then, by init itself, instead of by clone3.
     bool late_cgroup_ns = false;
     std::uint64_t cap_keep = 0;       // capability mask for every CT process
+    std::vector<net::IpAddr> ip_addresses;  // IP_ADDRESS: routed (venet) addresses
+    std::string neighbour_devs;             // NEIGHBOUR_DEVS
     Resources resources;              // limits: process container, rlimits, ioprio, devpts max=
     std::string cgroup_parent;        // CGROUP_PARENT
     std::string cgroup_name;          // CTID
