@@ -40,7 +40,13 @@ po::options_description set_options()
     po::options_description d("Options");
     d.add_options()("save", "also write the values to the container's config")
         ("ipadd", po::value<std::vector<std::string>>(), "add a routed address, ADDR[/PREFIX] (IPv4 or IPv6)")
-        ("ipdel", po::value<std::vector<std::string>>(), "remove a routed address, or all of them");
+        ("ipdel", po::value<std::vector<std::string>>(), "remove a routed address, or all of them")
+        ("netif_add", po::value<std::vector<std::string>>(),
+         "add a bridged veth interface: IFNAME[,MAC,HOST_IFNAME,HOST_MAC,BRIDGE]")
+        ("netif_del", po::value<std::vector<std::string>>(), "remove a bridged interface, or all of them")
+        ("ifname", po::value<std::string>(), "--ipadd, --ipdel, --gw and --gw6 apply to this bridged interface")
+        ("gw", po::value<std::string>(), "IPv4 default gateway of the --ifname interface")
+        ("gw6", po::value<std::string>(), "IPv6 default gateway of the --ifname interface");
     for (const auto& o : kOptions)
         d.add_options()(std::string(o.option).c_str(), po::value<std::vector<std::string>>(),
                         std::string(o.help).c_str());
@@ -68,11 +74,19 @@ int cmd_set(Context& ctx, const std::vector<std::string>& args)
         if (!p.key.empty() && vm.count(std::string(p.name)))
             for (const auto& v : vm[std::string(p.name)].as<std::vector<std::string>>())
                 req.values.emplace_back(std::string(p.key), v);
-    if (vm.count("ipadd"))
-        req.ipadd = vm["ipadd"].as<std::vector<std::string>>();
-    if (vm.count("ipdel"))
-        req.ipdel = vm["ipdel"].as<std::vector<std::string>>();
-    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty())
+    auto strings = [&](const char* name) {
+        return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>{};
+    };
+    req.ipadd = strings("ipadd");
+    req.ipdel = strings("ipdel");
+    req.netif.add = strings("netif_add");
+    req.netif.del = strings("netif_del");
+    for (auto [name, field] : {std::pair{"ifname", &req.netif.ifname}, std::pair{"gw", &req.netif.gw},
+                               std::pair{"gw6", &req.netif.gw6}})
+        if (vm.count(name))
+            *field = vm[name].as<std::string>();
+    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty() && req.netif.empty() && req.netif.gw.empty() &&
+        req.netif.gw6.empty())
         throw UsageError("set: no parameters given");
     with_context("set " + std::to_string(id), [&] { lifecycle::set_ct(ctx.global(), id, req); });
     return 0;

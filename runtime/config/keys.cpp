@@ -86,7 +86,7 @@ std::vector<KeyInfo> build_table()
         of_kind("IP_ADDRESS", K::IpList, S::Ct, Unit::Items, "routed (venet) addresses, space separated"),
         {"NAMESERVER", K::IpList, S::Both, Unit::Items, 0, 0, "inherit", "DNS servers, or inherit the host's"},
         text("SEARCHDOMAIN", S::Both, "DNS search domains"),
-        text("NETIF", S::Ct, "bridged (veth) interfaces: ifname=,mac=,host_ifname=,host_mac=,bridge=;..."),
+        text("NETIF", S::Ct, "bridged (veth) interfaces: ifname=,mac=,host_ifname=,host_mac=,bridge=,ip=,gw=;..."),
         one_of("NETFILTER", S::Both, "disabled stateless stateful full", "netfilter modules available"),
 
         // CPU and I/O.

@@ -128,6 +128,17 @@ void reset_signals()
     ::_exit(1);
 }
 
+// After a failed launch: the host's side of what was set up. The error that
+// made the launch fail is the one to report, not one from here.
+void remove_network(const LaunchedInit& out)
+{
+    try {
+        net::teardown_netifs(out.bridged);
+        net::teardown_venet(out.venet);
+    } catch (const Error&) {
+    }
+}
+
 }  // namespace
 
 LaunchedInit launch_init(const spec::ContainerSpec& spec, cgroup::ProcessContainer& cg)
@@ -166,17 +177,15 @@ LaunchedInit launch_init(const spec::ContainerSpec& spec, cgroup::ProcessContain
         try {
             UniqueFd netns = ns::open_namespace(res.pid, res.pidfd.get(), CLONE_NEWNET);
             out.venet = net::setup_venet(netns.get(), spec.id, spec.ip_addresses, {spec.neighbour_devs});
+            net::add_netifs(netns.get(), out.bridged, spec.netifs);
         } catch (Error& e) {
-            return fail(e);
+            remove_network(out);
+            return fail(e.add_context("network"));
         }
     }
     sync.release();
     if (auto failure = sync.result()) {
-        try {
-            net::teardown_venet(out.venet);
-        } catch (const Error&) {
-            // The child's failure is the one to report.
-        }
+        remove_network(out);
         return fail(Error(static_cast<ExitCode>(failure->code), failure->message));
     }
 

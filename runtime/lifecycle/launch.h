@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "net/netif.h"
 #include "net/venet.h"
 #include "runtime/base/unique_fd.h"
 #include "runtime/cgroup/process_container.h"
@@ -19,7 +20,8 @@ struct LaunchedInit {
     ProcessRef ref;
     UniqueFd pidfd;
     std::string how;  // which clone path was taken, for -v
-    net::VenetState venet;  // the routed network set up for it
+    net::VenetState venet;      // the routed network set up for it
+    net::BridgedState bridged;  // its bridged interfaces
 };
 
 // Creates init and returns once it has executed the init program. Any

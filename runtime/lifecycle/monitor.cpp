@@ -131,6 +131,7 @@ std::string monitor_executable() { return sibling_executable("vessel-monitor"); 
             state->phase = RunState::Phase::Running;
             state->init = init.ref;
             state->venet = init.venet;
+            state->bridged = init.bridged;
             state->monitor = *ProcessRef::of(::getpid());
             save_run_state(global, id, *state);
             held.reset();
@@ -154,7 +155,10 @@ std::string monitor_executable() { return sibling_executable("vessel-monitor"); 
                 // The next init gets a new network namespace and a new pair.
                 if (now->venet)
                     net::teardown_venet(*now->venet);
+                if (now->bridged)
+                    net::teardown_netifs(*now->bridged);
                 now->venet.reset();
+                now->bridged.reset();
                 state = now;
                 continue;
             }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "net/netif.h"
 #include "net/venet.h"
 #include "runtime/config/global.h"
 
@@ -32,7 +33,8 @@ struct RunState {
     ProcessRef monitor;
     std::vector<std::string> cgroups;  // absolute cgroupfs paths
     bool mounted_by_start = false;     // VE_ROOT was mounted by start: stop unmounts it
-    std::optional<net::VenetState> venet;  // what the routed network put on the host
+    std::optional<net::VenetState> venet;      // what the routed network put on the host
+    std::optional<net::BridgedState> bridged;  // the host ends of its bridged interfaces
 };
 
 std::filesystem::path run_state_dir(const config::GlobalConfig& global, config::CtId id);

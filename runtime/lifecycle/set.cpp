@@ -29,7 +29,8 @@ constexpr std::string_view kAtNextStart[] = {"NUMPTY"};
 
 void set_ct(const config::GlobalConfig& global, config::CtId id, const SetRequest& req)
 {
-    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty())
+    const bool netif_given = !req.netif.empty() || !req.netif.gw.empty() || !req.netif.gw6.empty();
+    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty() && !netif_given)
         throw Error(ExitCode::InvalidParameter, "nothing to set");
     // Syntax first, every value, before anything is looked at or locked.
     std::map<std::string, std::string, std::less<>> changes;
@@ -39,7 +40,15 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         with_context(key, [&] { config::validate_value(key, value); });
         changes[key] = value;  // the last one given wins, as in a config file
     }
-    const IpChange ip_change = parse_ip_change(req.ipadd, req.ipdel);
+    // With --ifname the addresses are the bridged interface's, else venet0's.
+    NetifChange netif_change = req.netif;
+    IpChange ip_change;
+    if (req.netif.ifname.empty()) {
+        ip_change = parse_ip_change(req.ipadd, req.ipdel);
+    } else {
+        netif_change.ipadd = req.ipadd;
+        netif_change.ipdel = req.ipdel;
+    }
 
     auto lock = CtLock::acquire(global, id);
     auto ct = config::CtConfig::load(global, id);
@@ -50,6 +59,11 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         std::vector<net::IpAddr> added, removed;
         changes["IP_ADDRESS"] = edit_ip_address(ct.get("IP_ADDRESS").value_or(""), ip_change, &added, &removed);
         check_addresses_free(global, id, ip_change.add);
+    }
+    std::optional<NetifEdit> netif_edit;
+    if (netif_given) {
+        netif_edit = edit_netif(ct.get("NETIF").value_or(""), id, netif_change);
+        changes["NETIF"] = netif_edit->value;
     }
     auto merged = [&](std::string_view key) -> std::optional<std::string> {
         if (auto it = changes.find(key); it != changes.end())
@@ -64,6 +78,8 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
 
     const bool running = recover_leftovers(global, id);
     auto state = running ? load_run_state(global, id) : std::nullopt;
+    if (netif_edit)
+        check_host_names_free(*netif_edit, state ? &*state : nullptr);
     if (running && state) {
         auto pc = cgroup::ProcessContainer::open(features::probe().cgroups, state->cgroups);
         auto skipped = with_context("set", [&] { return cgroup::apply_limits(*pc, resources.limits); });
@@ -74,6 +90,8 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         for (const auto& w : net::venet_host_warnings(ip_change.add, {devs}))
             skipped.push_back(w);
         with_context("set", [&] { apply_ip_change_live(global, id, *state, ip_change, devs); });
+        if (netif_edit)
+            with_context("set", [&] { apply_netif_change_live(global, id, *state, *netif_edit); });
         for (const auto& why : skipped)
             log::warning(why);
         for (auto key : kAtNextStart)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/config/global.h"
+#include "runtime/lifecycle/set_netif.h"
 
 namespace vessel::lifecycle {
 
@@ -15,6 +16,9 @@ struct SetRequest {
     std::vector<std::pair<std::string, std::string>> values;
     std::vector<std::string> ipadd;  // --ipadd ADDR[/PREFIX], in the order given
     std::vector<std::string> ipdel;  // --ipdel ADDR|all
+    // --netif_add/--netif_del, and --ifname with its --gw/--gw6; with
+    // --ifname, --ipadd/--ipdel apply to that interface instead of venet0.
+    NetifChange netif;
     bool save = false;
 };
 

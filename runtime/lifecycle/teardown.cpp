@@ -25,9 +25,11 @@ void teardown(const config::GlobalConfig& global, config::CtId id, const RunStat
         cg->destroy();
     }
     // The CT's end went with its namespace; the host keeps the proxy entries.
-    if (state.venet && !net::teardown_venet(*state.venet))
-        log::warning("the container was started in another network namespace; its host side (" +
-                     state.venet->host_if + ", proxy entries) is left to that namespace");
+    const bool elsewhere = (state.venet && !net::teardown_venet(*state.venet)) ||
+                           (state.bridged && !net::teardown_netifs(*state.bridged));
+    if (elsewhere)
+        log::warning("the container was started in another network namespace; the host side of its network is "
+                     "left to that namespace");
     if (state.mounted_by_start) {
         auto ct = config::CtConfig::load_if_exists(global, id);
         auto root = ct ? ct->ve_root() : global.ve_root(id);

@@ -36,6 +36,8 @@ ContainerSpec build_spec(const config::CtConfig& ct, const config::GlobalConfig&
     if (auto v = ct.get("IP_ADDRESS"))
         s.ip_addresses = with_context("IP_ADDRESS", [&] { return net::parse_ip_list(*v); });
     s.neighbour_devs = ct.get("NEIGHBOUR_DEVS").value_or("detect");
+    if (auto v = ct.get("NETIF"))
+        s.netifs = with_context("NETIF", [&] { return net::parse_netif_config(*v, ct.id()); });
     s.resources = resources_from([&ct](std::string_view key) { return ct.get(key); }, s.private_dir);
     s.cgroup_parent = global.cgroup_parent();
     s.cgroup_name = std::to_string(ct.id());

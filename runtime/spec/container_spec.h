@@ -9,6 +9,7 @@
 
 #include "runtime/config/ct_config.h"
 #include "net/ip.h"
+#include "net/netif.h"
 #include "runtime/features/features.h"
 #include "runtime/spec/resources.h"
 
@@ -31,6 +32,7 @@ struct ContainerSpec {
     std::uint64_t cap_keep = 0;       // capability mask for every CT process
     std::vector<net::IpAddr> ip_addresses;  // IP_ADDRESS: routed (venet) addresses
     std::string neighbour_devs;             // NEIGHBOUR_DEVS
+    std::vector<net::Netif> netifs;         // NETIF: bridged veth interfaces
     Resources resources;              // limits: process container, rlimits, ioprio, devpts max=
     std::string cgroup_parent;        // CGROUP_PARENT
     std::string cgroup_name;          // CTID

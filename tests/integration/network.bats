@@ -217,3 +217,78 @@ assert_net_clean() {
     [ "$(hv exec 101 cat /proc/sys/net/ipv4/conf/all/rp_filter)" = 2 ]
     [ "$(ip netns exec "$VH" sysctl -n net.ipv4.conf.all.rp_filter)" = "$before" ]
 }
+
+@test "bridged veth: two CTs on one bridge reach each other; names and MACs are stable" {
+    ip -n "$VH" link add br0 type bridge
+    ip -n "$VH" link set br0 up
+    vessel -q create 102 --hostname ct102.example.com
+    run hv set 101 --netif_add eth0,,,,br0 --save
+    assert_success
+    hv set 102 --netif_add eth0,,,,br0 --save
+    hv set 101 --ifname eth0 --ipadd 10.20.0.1/24 --ipadd fd00:20::1/64 --save
+    hv set 102 --ifname eth0 --ipadd 10.20.0.2/24 --ipadd fd00:20::2/64 --save
+    # The generated MACs are in the config, from vzctl's OUI.
+    run grep '^NETIF=' "$T/conf/101.conf"
+    assert_output --regexp 'ifname=eth0,mac=00:18:51:[0-9a-f:]{8},host_ifname=veth101\.0,host_mac=00:18:51:[0-9a-f:]{8},bridge=br0,ip=10\.20\.0\.1/24,ip=fd00:20::1/64'
+    local netif=$output
+    hv -q start 101
+    hv -q start 102
+    run ip -n "$VH" -o link show master br0
+    assert_output --partial veth101.0
+    assert_output --partial veth102.0
+    hv exec 101 ping -c1 -W2 10.20.0.2
+    hv exec 102 ping6 -c1 -W2 fd00:20::1
+    # Stable: the same MAC inside as in the config, on every start.
+    local mac
+    mac=$(sed -E 's/.*ifname=eth0,mac=([0-9a-f:]+),.*/\1/' <<<"$netif")
+    run hv exec 101 cat /sys/class/net/eth0/address
+    assert_output "$mac"
+    hv -q restart 101
+    run hv exec 101 cat /sys/class/net/eth0/address
+    assert_output "$mac"
+}
+
+@test "bridged veth: added and removed live, with a gateway; nothing left after stop" {
+    ip -n "$VH" link add br0 type bridge
+    ip -n "$VH" link set br0 up
+    ip -n "$VH" addr add 10.30.0.254/24 dev br0
+    hv -q start 101
+    run hv set 101 --netif_add eth1,,,,br0 --save
+    assert_success
+    run ip -n "$VH" -o link show master br0
+    assert_output --partial veth101.1
+    run hv set 101 --ifname eth1 --ipadd 10.30.0.5/24 --gw 10.30.0.254
+    assert_success
+    hv exec 101 ping -c1 -W2 10.30.0.254
+    run hv exec 101 ip route
+    assert_output --partial "default via 10.30.0.254 dev eth1"
+    run hv set 101 --netif_del eth1 --save
+    assert_success
+    run ip -n "$VH" -o link show
+    refute_output --partial veth101.1
+    hv set 101 --netif_add eth1,,,,br0
+    hv -q stop 101
+    run ip -n "$VH" -o link show
+    refute_output --partial veth101
+}
+
+@test "bridged veth: bad names, MACs and clashes are refused with 21 and change nothing" {
+    ip -n "$VH" link add veth101.0 type veth peer name clash-peer
+    cp "$T/conf/101.conf" "$T/before.conf"
+    run hv set 101 --netif_add averyveryverylongname --save
+    assert_equal "$status" 21
+    assert_output --partial "1 to 15 characters"
+    run hv set 101 --netif_add eth0,01:02:03:04:05:06 --save
+    assert_equal "$status" 21
+    assert_output --partial "multicast"
+    run hv set 101 --netif_add eth0,zz:02:03:04:05:06 --save
+    assert_equal "$status" 21
+    run hv set 101 --netif_add eth0 --save
+    assert_equal "$status" 21
+    assert_output --partial "the host has a device of that name"
+    run hv set 101 --ifname eth9 --ipadd 10.0.0.1/24 --save
+    assert_equal "$status" 21
+    run hv set 101 --gw 10.0.0.1 --save
+    assert_equal "$status" 20
+    cmp "$T/conf/101.conf" "$T/before.conf"
+}
