@@ -21,7 +21,8 @@ struct SetRequest {
 // running CT all or nothing and, with save, writes every key to the CT's
 // config, leaving its other lines as they were. Prints what it did the way
 // vzctl does. A key that cannot take effect before the next start (NUMPTY)
-// is said to do so.
+// is said to do so. Other keys a running CT takes at once (HOSTNAME,
+// NAMESERVER, SEARCHDOMAIN) are applied through set_live.h's table.
 void set_ct(const config::GlobalConfig& global, config::CtId id, const SetRequest& req);
 
 }  // namespace vessel::lifecycle
