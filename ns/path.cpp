@@ -4,6 +4,7 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -59,7 +60,25 @@ struct Opened {
     std::string why;  // the part of the path that was refused, for the message
 };
 
-Opened walk_no_symlinks(int root_fd, const std::vector<std::string_view>& comps, int open_flags)
+// Whether two fds are on the same mount: by mount ID where statx has it
+// (5.8); older kernels, which also lack openat2, can only be asked for the
+// device, so a bind mount within one filesystem goes unnoticed there.
+bool same_mount(int a, int b)
+{
+    struct statx sa {}, sb {};
+    if (::statx(a, "", AT_EMPTY_PATH, STATX_MNT_ID, &sa) != 0 || ::statx(b, "", AT_EMPTY_PATH, STATX_MNT_ID, &sb) != 0)
+        return false;
+    if ((sa.stx_mask & STATX_MNT_ID) && (sb.stx_mask & STATX_MNT_ID))
+        return sa.stx_mnt_id == sb.stx_mnt_id;
+    return sa.stx_dev_major == sb.stx_dev_major && sa.stx_dev_minor == sb.stx_dev_minor;
+}
+
+constexpr const char* kCrossesMount = "crosses a mount point";
+
+// One component at a time, refusing symlinks and "..", and with one_mount
+// every component on another mount than root_fd.
+Opened walk_no_symlinks(int root_fd, const std::vector<std::string_view>& comps, int open_flags,
+                        bool one_mount = false)
 {
     Opened r;
     UniqueFd holder;
@@ -90,6 +109,11 @@ Opened walk_no_symlinks(int root_fd, const std::vector<std::string_view>& comps,
             r.err = ENOTDIR;
             return r;
         }
+        if (one_mount && !same_mount(root_fd, next.get())) {
+            r.err = EXDEV;
+            r.why = show(join(comps, i + 1)) + " " + kCrossesMount;
+            return r;
+        }
         holder = std::move(next);
         dir = holder.get();
     }
@@ -108,8 +132,13 @@ Opened walk_no_symlinks(int root_fd, const std::vector<std::string_view>& comps,
     r.fd.reset(::openat(dir, last.c_str(), open_flags | O_NOFOLLOW | O_CLOEXEC));
     if (!r.fd) {
         r.err = errno;
-        if (r.err == ELOOP)
+        // O_DIRECTORY|O_NOFOLLOW on a link fails with ENOTDIR, not ELOOP.
+        struct stat st {};
+        if ((r.err == ELOOP || r.err == ENOTDIR) && ::fstatat(dir, last.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISLNK(st.st_mode)) {
+            r.err = ELOOP;
             r.why = show(join(comps, comps.size())) + " is a symlink (-> " + link_target(dir, last.c_str()) + ")";
+        }
         return r;
     }
     if ((open_flags & (O_PATH | O_NOFOLLOW)) == O_PATH) {
@@ -121,6 +150,11 @@ Opened walk_no_symlinks(int root_fd, const std::vector<std::string_view>& comps,
             r.fd.reset();
             r.err = ELOOP;
         }
+    }
+    if (r.fd && one_mount && !same_mount(root_fd, r.fd.get())) {
+        r.fd.reset();
+        r.err = EXDEV;
+        r.why = show(join(comps, comps.size())) + " " + kCrossesMount;
     }
     return r;
 }
@@ -152,6 +186,40 @@ Opened try_open_in_root(int root_fd, std::string_view rel, int open_flags)
     return r;
 }
 
+Opened try_open_strict(int root_fd, std::string_view rel, int open_flags)
+{
+    const auto comps = split(rel);
+    const std::string path = comps.empty() ? std::string(".") : join(comps, comps.size());
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        int fd = sys::openat2(root_fd, path.c_str(), static_cast<std::uint64_t>(open_flags | O_CLOEXEC), 0,
+                              RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+        if (fd >= 0) {
+            Opened r;
+            r.fd.reset(fd);
+            return r;
+        }
+        const int err = errno;
+        if (err == EAGAIN)
+            continue;
+        if (err == ENOSYS || err == E2BIG)
+            return walk_no_symlinks(root_fd, comps, open_flags, true);
+        Opened r;
+        r.err = err;
+        if (err == ELOOP) {
+            // The kernel does not say which component is the link; the walk
+            // finds it for the message (and refuses it again).
+            Opened named = walk_no_symlinks(root_fd, comps, open_flags, true);
+            r.why = named.why;
+        } else if (err == EXDEV) {
+            r.why = show(path == "." ? std::string() : path) + " " + kCrossesMount + " on the way";
+        }
+        return r;
+    }
+    Opened r;
+    r.err = EAGAIN;
+    return r;
+}
+
 [[noreturn]] void fail(const Opened& r, std::string_view rel, std::string_view verb)
 {
     std::string msg = std::string(verb) + " " + show(rel) + " in the container root";
@@ -160,16 +228,25 @@ Opened try_open_in_root(int root_fd, std::string_view rel, int open_flags)
     throw_errno(r.err, msg);
 }
 
-}  // namespace
-
-UniqueFd open_in_root(int root_fd, std::string_view rel, int open_flags)
+UniqueFd opened_or_fail(Opened r, std::string_view rel)
 {
-    Opened r = try_open_in_root(root_fd, rel, open_flags);
     if (!r.fd) {
         const auto comps = split(rel);
         fail(r, join(comps, comps.size()), "open");
     }
     return std::move(r.fd);
+}
+
+}  // namespace
+
+UniqueFd open_in_root(int root_fd, std::string_view rel, int open_flags)
+{
+    return opened_or_fail(try_open_in_root(root_fd, rel, open_flags), rel);
+}
+
+UniqueFd open_in_root_strict(int root_fd, std::string_view rel, int open_flags)
+{
+    return opened_or_fail(try_open_strict(root_fd, rel, open_flags), rel);
 }
 
 UniqueFd make_mount_point(int root_fd, std::string_view rel, MountPointKind kind, mode_t dir_mode)

@@ -22,6 +22,14 @@ namespace vessel::ns {
 // every symlink and "..". Throws Error naming rel.
 UniqueFd open_in_root(int root_fd, std::string_view rel, int open_flags);
 
+// Stricter, for what a privileged host process writes into a CT: no
+// symlink anywhere on the path, the last component included (not even one
+// that would stay inside the root), no magic link, and no mount point
+// crossed (openat2 RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV; the fallback walk
+// compares mount IDs, or devices before Linux 5.8). A refusal throws Error
+// with errno ELOOP naming the link and where it points, or EXDEV.
+UniqueFd open_in_root_strict(int root_fd, std::string_view rel, int open_flags);
+
 enum class MountPointKind { Directory, File };
 
 // An O_PATH fd of the mount point rel below root_fd, creating what is

@@ -1,7 +1,8 @@
 // `vessel set CTID [parameters...] [--save]`: every beancounter by its name
-// (--numproc 64:64), the vswap shorthands --ram and --swap, and the CPU and
-// I/O parameters. Each option stands for one configuration key; the table
-// below and the UBC table are the only lists of them.
+// (--numproc 64:64), the vswap shorthands --ram and --swap, the CPU and I/O
+// parameters, the host name and DNS. Each option stands for one
+// configuration key; the table below and the UBC table are the only lists
+// of them.
 #include <boost/program_options.hpp>
 
 #include <array>
@@ -22,6 +23,9 @@ struct SetOption {
     std::string_view key;     // CPUUNITS
     std::string_view prefix;  // put before the value: --ram 256M is PHYSPAGES="0:256M"
     std::string_view help;
+    // Repeats make one list, as vzctl's --nameserver A --nameserver B is
+    // NAMESERVER="A B"; otherwise the last one wins.
+    bool list = false;
 };
 constexpr std::array kOptions{
     SetOption{"ram", "PHYSPAGES", "0:", "RAM the container may use (vswap): PHYSPAGES=0:SIZE"},
@@ -33,6 +37,9 @@ constexpr std::array kOptions{
     SetOption{"iolimit", "IOLIMIT", "", "disk bandwidth in bytes per second (K, M, G suffixes); 0 is none"},
     SetOption{"iopslimit", "IOPSLIMIT", "", "disk operations per second; 0 is none"},
     SetOption{"ioprio", "IOPRIO", "", "I/O priority, 0 (highest) to 7"},
+    SetOption{"hostname", "HOSTNAME", "", "host name of the container", false},
+    SetOption{"nameserver", "NAMESERVER", "", "DNS server address, or inherit (the host's); repeat for more", true},
+    SetOption{"searchdomain", "SEARCHDOMAIN", "", "DNS search domain, or inherit (the host's); repeat for more", true},
 };
 
 po::options_description set_options()
@@ -66,10 +73,20 @@ int cmd_set(Context& ctx, const std::vector<std::string>& args)
     auto id = ctid_arg(ctx, vm);
     lifecycle::SetRequest req;
     req.save = vm.count("save") > 0;
-    for (const auto& o : kOptions)
-        if (vm.count(std::string(o.option)))
-            for (const auto& v : vm[std::string(o.option)].as<std::vector<std::string>>())
-                req.values.emplace_back(std::string(o.key), std::string(o.prefix) + v);
+    for (const auto& o : kOptions) {
+        if (!vm.count(std::string(o.option)))
+            continue;
+        const auto& given = vm[std::string(o.option)].as<std::vector<std::string>>();
+        if (o.list) {
+            std::string joined;
+            for (const auto& v : given)
+                joined += (joined.empty() ? "" : " ") + v;
+            req.values.emplace_back(std::string(o.key), joined);
+            continue;
+        }
+        for (const auto& v : given)
+            req.values.emplace_back(std::string(o.key), std::string(o.prefix) + v);
+    }
     for (const auto& p : bc::ubc_params())
         if (!p.key.empty() && vm.count(std::string(p.name)))
             for (const auto& v : vm[std::string(p.name)].as<std::vector<std::string>>())
@@ -97,8 +114,8 @@ int cmd_set(Context& ctx, const std::vector<std::string>& args)
 std::vector<Command> set_commands()
 {
     return {
-        {"set", {}, "CTID [--ipadd ADDR] [--ipdel ADDR|all] [--numproc B[:L]] [--ram SIZE] [--cpulimit N] ... [--save]",
-         "change a container's resource parameters, live and with --save in its config", set_options, cmd_set},
+        {"set", {}, "CTID [--ipadd ADDR] [--numproc B[:L]] [--ram SIZE] [--cpulimit N] [--hostname H] ... [--save]",
+         "change a container's parameters, live and with --save in its config", set_options, cmd_set},
     };
 }
 

@@ -84,8 +84,9 @@ std::vector<KeyInfo> build_table()
 
         // Network.
         of_kind("IP_ADDRESS", K::IpList, S::Ct, Unit::Items, "routed (venet) addresses, space separated"),
-        {"NAMESERVER", K::IpList, S::Both, Unit::Items, 0, 0, "inherit", "DNS servers, or inherit the host's"},
-        text("SEARCHDOMAIN", S::Both, "DNS search domains"),
+        {"NAMESERVER", K::AddressList, S::Both, Unit::Items, 0, 0, "inherit", "DNS servers, or inherit the host's"},
+        {"SEARCHDOMAIN", K::DomainList, S::Both, Unit::Items, 0, 0, "inherit",
+         "DNS search domains, or inherit the host's"},
         text("NETIF", S::Ct, "bridged (veth) interfaces: ifname=,mac=,host_ifname=,host_mac=,bridge=,ip=,gw=;..."),
         one_of("NETFILTER", S::Both, "disabled stateless stateful full", "netfilter modules available"),
 
@@ -136,38 +137,26 @@ constexpr std::array kAliases{
     throw Error(ExitCode::InvalidValue, "\"" + std::string(value) + "\": " + std::string(what));
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-// Space separated words of a list value.
-std::vector<std::string_view> words(std::string_view s)
-{
-    std::vector<std::string_view> out;
-    size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && is_blank(s[i]))
-            ++i;
-        size_t start = i;
-        while (i < s.size() && !is_blank(s[i]))
-            ++i;
-        if (i > start)
-            out.push_back(s.substr(start, i - start));
-    }
-    return out;
-}
-
 bool is_choice(std::string_view value, std::string_view choices)
 {
-    for (std::string_view c : words(choices))
+    for (std::string_view c : split_words(choices))
         if (c == value)
             return true;
     return false;
 }
 
-void check_ip_list(std::string_view value, std::string_view extra_words)
+void check_ip_list(std::string_view value, std::string_view extra_words, bool allow_prefix)
 {
-    for (std::string_view w : words(value))
-        if (!is_choice(w, extra_words) && !valid_ip(w, true))
+    for (std::string_view w : split_words(value))
+        if (!is_choice(w, extra_words) && !valid_ip(w, allow_prefix))
             bad(w, "not a valid IP address");
+}
+
+void check_domain_list(std::string_view value, std::string_view extra_words)
+{
+    for (std::string_view w : split_words(value))
+        if (!is_choice(w, extra_words) && !valid_hostname(w))
+            bad(w, "not a valid domain name");
 }
 
 bool valid_label(std::string_view label)
@@ -300,7 +289,13 @@ void validate_value(std::string_view key, std::string_view value)
             bad(value, "not a valid container name");
         return;
     case K::IpList:
-        check_ip_list(value, k->choices);
+        check_ip_list(value, k->choices, true);
+        return;
+    case K::AddressList:
+        check_ip_list(value, k->choices, false);
+        return;
+    case K::DomainList:
+        check_domain_list(value, k->choices);
         return;
     case K::Enum:
         if (!is_choice(value, k->choices))

@@ -21,7 +21,9 @@ enum class KeyKind {
     Amount,        // single amount in `unit` (RAM, SWAP)
     Hostname,      // RFC 1123 host name
     CtName,        // container name (NAME)
-    IpList,        // space separated addresses
+    IpList,        // space separated addresses, each with an optional /prefix
+    AddressList,   // space separated addresses without prefix, or words of `choices`
+    DomainList,    // space separated domain names (host name syntax), or words of `choices`
     Enum,          // one of `choices` (space separated)
 };
 
@@ -34,7 +36,7 @@ struct KeyInfo {
     Unit unit = Unit::Items;
     std::uint64_t min = 0;
     std::uint64_t max = 0;
-    std::string_view choices;  // Enum only
+    std::string_view choices;  // Enum; extra words an AddressList or DomainList allows
     std::string_view help;
 };
 

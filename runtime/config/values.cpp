@@ -210,4 +210,21 @@ bool parse_bool(std::string_view text)
     fail(text, "must be yes or no");
 }
 
+std::vector<std::string_view> split_words(std::string_view text)
+{
+    auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    std::vector<std::string_view> out;
+    size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && blank(text[i]))
+            ++i;
+        size_t start = i;
+        while (i < text.size() && !blank(text[i]))
+            ++i;
+        if (i > start)
+            out.push_back(text.substr(start, i - start));
+    }
+    return out;
+}
+
 }  // namespace vessel::config

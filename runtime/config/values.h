@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vessel::config {
 
@@ -44,5 +45,9 @@ std::string format_barrier_limit(const BarrierLimit& bl);
 std::uint64_t parse_uint(std::string_view text, std::uint64_t min, std::uint64_t max);
 // "yes"/"no" (also "on"/"off", "true"/"false", "1"/"0").
 bool parse_bool(std::string_view text);
+
+// The blank (space or tab) separated words of a list value
+// (NAMESERVER="a  b"), empty ones dropped.
+std::vector<std::string_view> split_words(std::string_view text);
 
 }  // namespace vessel::config

@@ -15,6 +15,7 @@
 #include "runtime/lifecycle/process_limits.h"
 #include "runtime/lifecycle/run_state.h"
 #include "runtime/lifecycle/set_ip.h"
+#include "runtime/lifecycle/set_live.h"
 #include "runtime/lifecycle/teardown.h"
 #include "runtime/spec/resources.h"
 
@@ -97,6 +98,8 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         for (auto key : kAtNextStart)
             if (changes.count(key))
                 log::info(std::string(key) + " takes effect at the next start of the container");
+        // Keys applied by other means than limits: set_live.cpp's table.
+        apply_live({*state, only, merged});
     }
 
     if (req.save) {

@@ -27,8 +27,9 @@ struct SetRequest {
 // running CT all or nothing and, with save, writes every key to the CT's
 // config, leaving its other lines as they were. Prints what it did the way
 // vzctl does. A key that cannot take effect before the next start (NUMPTY)
-// is said to do so. --ipadd/--ipdel edit IP_ADDRESS; an address another CT
-// holds is Error(IpInUse, 78).
+// is said to do so. --ipadd/--ipdel edit IP_ADDRESS (an address another
+// CT holds is Error(IpInUse, 78)); other keys a running CT takes at once
+// (HOSTNAME, NAMESERVER, SEARCHDOMAIN) are applied through set_live.h's table.
 void set_ct(const config::GlobalConfig& global, config::CtId id, const SetRequest& req);
 
 }  // namespace vessel::lifecycle

@@ -23,6 +23,7 @@
 #include "runtime/config/ct_config.h"
 #include "runtime/config/values.h"
 #include "runtime/features/features.h"
+#include "runtime/lifecycle/identity.h"
 #include "runtime/lifecycle/ip_registry.h"
 #include "runtime/lifecycle/lock.h"
 #include "runtime/lifecycle/monitor.h"
@@ -95,6 +96,12 @@ void start_ct(const config::GlobalConfig& global, config::CtId id, const StartOp
         undo.push("umount " + spec.root.string(), [&ct] { umount_ct(ct); });
         log::info("Container is mounted");
     }
+
+    // The CT's name and resolver in its own files, before anything of it
+    // runs (init sets the UTS name itself). Not undone: a failed start
+    // leaves the files as the next start would write them.
+    write_identity_files(fs::open_dir(spec.root, O_PATH).get(),
+                         identity_from([&ct](std::string_view key) { return ct.get(key); }));
 
     cg = with_context("process container", [&] {
         return cgroup::ProcessContainer::create(feats.cgroups, spec.cgroup_parent, spec.cgroup_name);

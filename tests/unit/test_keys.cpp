@@ -155,6 +155,11 @@ TEST(ValidateValue, IpList)
         expect_bad("IP_ADDRESS", std::string("10.0.0.1 ") + ip, "\"" + std::string(ip) + "\": not a valid IP address");
     expect_ok("NAMESERVER", {"inherit", "8.8.8.8 2001:4860:4860::8888"});
     expect_bad("NAMESERVER", "dns.example", "\"dns.example\": not a valid IP address");
+    // A resolver takes addresses, not networks.
+    expect_bad("NAMESERVER", "8.8.8.8 10.0.0.0/8", "\"10.0.0.0/8\": not a valid IP address");
+    expect_ok("SEARCHDOMAIN", {"", "inherit", "example.com corp.example.org\tinherit", "a-1.example"});
+    for (const char* d : {"-a.example", "a..example", "a_b.example", "10.0.0.1/8", "ample!"})
+        expect_bad("SEARCHDOMAIN", std::string("ok.example ") + d, "\"" + std::string(d) + "\": not a valid domain name");
 
     EXPECT_TRUE(valid_ip("10.1.2.3", false));
     EXPECT_FALSE(valid_ip("10.1.2.3/8", false));
