@@ -292,3 +292,23 @@ assert_net_clean() {
     assert_equal "$status" 20
     cmp "$T/conf/101.conf" "$T/before.conf"
 }
+
+@test "a network step that fails at start rolls the whole start back" {
+    echo 'IP_ADDRESS="198.51.100.7"' >> "$T/conf/101.conf"
+    # The bridge does not exist: the second interface fails after venet0
+    # and the first interface were made.
+    echo 'NETIF="ifname=eth0;ifname=eth1,bridge=nosuchbr0"' >> "$T/conf/101.conf"
+    run hv start 101
+    assert_failure
+    assert_output --partial "nosuchbr0"
+    run vessel status 101
+    assert_output "CTID 101 exist unmounted down"
+    [ ! -e "$T/run/101" ]
+    run ip -n "$VH" -o link show
+    refute_output --partial venet101
+    refute_output --partial veth101
+    run ip -n "$VH" neigh show proxy
+    assert_output ""
+    local d
+    for d in $(test_cgroup_dirs); do [ ! -e "$d/101" ] || fail "cgroup $d/101 left"; done
+}
