@@ -37,6 +37,7 @@ constexpr std::array kOptions{
     SetOption{"iolimit", "IOLIMIT", "", "disk bandwidth in bytes per second (K, M, G suffixes); 0 is none"},
     SetOption{"iopslimit", "IOPSLIMIT", "", "disk operations per second; 0 is none"},
     SetOption{"ioprio", "IOPRIO", "", "I/O priority, 0 (highest) to 7"},
+    SetOption{"capability", "CAPABILITY", "", "NAME:on|off[,...]: a capability kept or dropped (at the next start)"},
     SetOption{"hostname", "HOSTNAME", "", "host name of the container", false},
     SetOption{"nameserver", "NAMESERVER", "", "DNS server address, or inherit (the host's); repeat for more", true},
     SetOption{"searchdomain", "SEARCHDOMAIN", "", "DNS search domain, or inherit (the host's); repeat for more", true},

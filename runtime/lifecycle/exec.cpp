@@ -178,7 +178,7 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     plan.slave = slave.get();
     plan.spawn_exe = spawn.fd.get();
     plan.quiet = req.quiet;
-    plan.caps = spec.cap_keep;
+    plan.caps = state->cap_keep.value_or(spec.cap_keep);
     plan.resources = &spec.resources;
     for (auto& w : words)
         plan.argv.push_back(w.data());

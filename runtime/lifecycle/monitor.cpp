@@ -132,6 +132,7 @@ std::string monitor_executable() { return sibling_executable("vessel-monitor"); 
             state->init = init.ref;
             state->venet = init.venet;
             state->bridged = init.bridged;
+            state->cap_keep = spec.cap_keep;
             state->monitor = *ProcessRef::of(::getpid());
             save_run_state(global, id, *state);
             held.reset();

@@ -143,6 +143,8 @@ std::optional<RunState> load_run_state(const config::GlobalConfig& global, confi
             s.cgroups = j.at("cgroups").get<std::vector<std::string>>();
         if (j.contains("venet"))
             s.venet = venet_from_json(j.at("venet"));
+        if (j.contains("cap_keep"))
+            s.cap_keep = j.at("cap_keep").get<std::uint64_t>();
         if (j.contains("bridged"))
             s.bridged = net::BridgedState{j.at("bridged").value("host_netns", std::uint64_t{0}),
                                           j.at("bridged").at("host_ifs").get<std::vector<std::string>>()};
@@ -166,6 +168,8 @@ void save_run_state(const config::GlobalConfig& global, config::CtId id, const R
                         {"mounted_by_start", state.mounted_by_start}};
     if (state.venet)
         j["venet"] = to_json(*state.venet);
+    if (state.cap_keep)
+        j["cap_keep"] = *state.cap_keep;
     if (state.bridged)
         j["bridged"] = {{"host_netns", state.bridged->host_netns}, {"host_ifs", state.bridged->host_ifs}};
     // Run state describes processes, which a reboot ends anyway: atomic, not durable.

@@ -35,6 +35,9 @@ struct RunState {
     bool mounted_by_start = false;     // VE_ROOT was mounted by start: stop unmounts it
     std::optional<net::VenetState> venet;      // what the routed network put on the host
     std::optional<net::BridgedState> bridged;  // the host ends of its bridged interfaces
+    // The capability mask init runs with: exec and enter give every new
+    // process the same, even after CAPABILITY changed for the next start.
+    std::optional<std::uint64_t> cap_keep;
 };
 
 std::filesystem::path run_state_dir(const config::GlobalConfig& global, config::CtId id);

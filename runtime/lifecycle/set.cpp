@@ -17,6 +17,7 @@
 #include "runtime/lifecycle/set_ip.h"
 #include "runtime/lifecycle/set_live.h"
 #include "runtime/lifecycle/teardown.h"
+#include "runtime/security/caps.h"
 #include "runtime/spec/resources.h"
 
 namespace vessel::lifecycle {
@@ -24,7 +25,7 @@ namespace vessel::lifecycle {
 namespace {
 
 // Keys whose new value reaches a running CT only when it starts again.
-constexpr std::string_view kAtNextStart[] = {"NUMPTY"};
+constexpr std::string_view kAtNextStart[] = {"NUMPTY", "CAPABILITY"};
 
 }  // namespace
 
@@ -39,7 +40,9 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         if (config::find_key(key) == nullptr)
             throw Error(ExitCode::InvalidParameter, "unknown parameter " + key);
         with_context(key, [&] { config::validate_value(key, value); });
-        changes[key] = value;  // the last one given wins, as in a config file
+        // The last one given wins, as in a config file; capabilities add up.
+        auto it = changes.find(key);
+        changes[key] = key == "CAPABILITY" && it != changes.end() ? it->second + " " + value : value;
     }
     // With --ifname the addresses are the bridged interface's, else venet0's.
     NetifChange netif_change = req.netif;
@@ -53,6 +56,11 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
 
     auto lock = CtLock::acquire(global, id);
     auto ct = config::CtConfig::load(global, id);
+    // --capability adds to what the CT has, as vzctl's does.
+    if (auto it = changes.find("CAPABILITY"); it != changes.end())
+        it->second = with_context("CAPABILITY", [&] {
+            return security::merge_capability_setting(ct.file().get("CAPABILITY").value_or(""), it->second);
+        });
     std::optional<CtLock> ip_lock;
     if (!ip_change.empty()) {
         // Host-wide, so that two CTs cannot take one address at once.

@@ -224,6 +224,28 @@ std::uint64_t cap_mask_with(std::uint64_t base, std::string_view changes)
     return m;
 }
 
+std::string merge_capability_setting(std::string_view current, std::string_view changes)
+{
+    // Which capabilities each side turns on and off, checked by the same parser.
+    const std::uint64_t all = ~std::uint64_t{0};
+    std::uint64_t on = 0, off = 0;
+    for (auto text : {current, changes}) {
+        const std::uint64_t up = cap_mask_with(0, text);     // what it turns on
+        const std::uint64_t down = ~cap_mask_with(all, text);  // what it turns off
+        on = (on & ~down) | up;
+        off = (off & ~up) | down;
+    }
+    std::string out;
+    for (const auto& c : kCaps) {
+        if (!(on & bit(c.cap)) && !(off & bit(c.cap)))
+            continue;
+        if (!out.empty())
+            out += ' ';
+        out += std::string(c.name) + ((on & bit(c.cap)) ? ":on" : ":off");
+    }
+    return out;
+}
+
 void apply_caps(std::uint64_t keep)
 {
     const int last = cap_last_cap();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,11 @@ std::uint64_t default_cap_mask();
 // separated by spaces or commas. Throws Error(InvalidValue) naming an
 // unknown capability or a malformed item.
 std::uint64_t cap_mask_with(std::uint64_t base, std::string_view changes);
+
+// CAPABILITY="..." after `vessel set --capability` adds `changes` to it: one
+// NAME:on|off per capability (the later setting wins), in the table's order,
+// with vzctl's lower-case names. Throws like cap_mask_with.
+std::string merge_capability_setting(std::string_view current, std::string_view changes);
 
 // In the process about to exec container code: drops every capability not in
 // `keep` from the bounding set, sets permitted/effective/inheritable to

@@ -32,6 +32,8 @@ ContainerSpec build_spec(const config::CtConfig& ct, const config::GlobalConfig&
     }
     s.time_ns = features.time_ns;
     s.cap_keep = security::default_cap_mask();
+    if (auto v = ct.get("CAPABILITY"))
+        s.cap_keep = with_context("CAPABILITY", [&] { return security::cap_mask_with(s.cap_keep, *v); });
 
     if (auto v = ct.get("IP_ADDRESS"))
         s.ip_addresses = with_context("IP_ADDRESS", [&] { return net::parse_ip_list(*v); });

@@ -258,3 +258,14 @@ TEST(Caps, ApplyNothingLeavesNothing)
     EXPECT_EQ(after["CapEff"], 0u);
     EXPECT_EQ(after["CapInh"], 0u);
 }
+
+TEST(Caps, MergedSettingAddsUpWithTheLaterWinning)
+{
+    EXPECT_EQ(security::merge_capability_setting("", "sys_time:on"), "sys_time:on");
+    EXPECT_EQ(security::merge_capability_setting("sys_time:on net_raw:off", "sys_time:off"), "net_raw:off sys_time:off");
+    // vzctl's and OCI's spellings, normalised to the table's.
+    EXPECT_EQ(security::merge_capability_setting("CAP_NET_ADMIN:on", "ve_admin:off,chown:off"),
+              "chown:off net_admin:off");
+    test::expect_error_code([] { security::merge_capability_setting("", "nope:on"); }, ExitCode::InvalidValue);
+    test::expect_error_code([] { security::merge_capability_setting("chown:maybe", ""); }, ExitCode::InvalidValue);
+}
