@@ -112,6 +112,7 @@ std::vector<KeyInfo> build_table()
         text("DEVICES", S::Both, "device access: b|c:major:minor|all:[r][w][q] ..."),
         text("DEVNODES", S::Both, "device nodes created in the container: name:[r][w][q] ..."),
         text("FEATURES", S::Both, "optional features: name:on|off ..."),
+        text("SECCOMP_PROFILE", S::Both, "seccomp profile: default, none, or an OCI/Docker JSON file"),
 
         of_kind("AVNUMPROC", K::BarrierLimit, S::Ct, Unit::Items, "expected average number of processes"),
     };

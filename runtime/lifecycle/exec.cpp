@@ -26,6 +26,7 @@
 #include "runtime/lifecycle/run_state.h"
 #include "runtime/lifecycle/sync_channel.h"
 #include "runtime/security/caps.h"
+#include "runtime/security/seccomp_filter.h"
 #include "runtime/spec/container_spec.h"
 
 namespace vessel::lifecycle {
@@ -40,6 +41,7 @@ struct SpawnPlan {
     int spawn_exe = -1;   // vessel-spawn, sealed
     bool quiet = false;
     std::uint64_t caps = 0;
+    const security::SeccompFilter* seccomp = nullptr;
     const spec::Resources* resources = nullptr;  // rlimits and I/O priority
     std::vector<char*> argv;  // vessel-spawn's
     std::vector<char*> envp;
@@ -76,6 +78,9 @@ struct SpawnPlan {
             throw_errno("chdir /");
         close_fds_except({0, 1, 2, plan.sync, plan.slave, plan.spawn_exe});
         apply_own_process_limits(*plan.resources);
+        // vessel-spawn and the command run under the CT's filter; loaded
+        // while sys_admin is still held (see seccomp_filter.h).
+        security::load_seccomp(*plan.seccomp);
         security::apply_caps(plan.caps);
         for (int fd : {plan.sync, plan.slave})
             if (fd >= 0 && ::fcntl(fd, F_SETFD, 0) != 0)
@@ -150,6 +155,8 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
         throw Error(ExitCode::System, "vessel-spawn: not found beside the vessel executable");
     // Opened while the host's mount namespace is still ours.
     ns::SealedExe spawn = with_context("vessel-spawn", [&] { return ns::open_sealed_exe(spawn_path); });
+    // The cache is under RUNDIR, a host path.
+    const security::SeccompFilter seccomp = security::prepare_seccomp(spec.seccomp);
 
     // From here on this process sees the container; it must not be
     // inspectable from inside while it still holds host privileges.
@@ -179,6 +186,7 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     plan.spawn_exe = spawn.fd.get();
     plan.quiet = req.quiet;
     plan.caps = state->cap_keep.value_or(spec.cap_keep);
+    plan.seccomp = &seccomp;
     plan.resources = &spec.resources;
     for (auto& w : words)
         plan.argv.push_back(w.data());

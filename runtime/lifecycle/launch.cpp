@@ -16,6 +16,7 @@
 #include "runtime/base/fs.h"
 #include "runtime/base/process.h"
 #include "runtime/security/caps.h"
+#include "runtime/security/seccomp_filter.h"
 #include "ns/clone.h"
 #include "ns/join.h"
 #include "ns/rootfs.h"
@@ -70,7 +71,7 @@ void reset_signals()
 }
 
 // Runs in the new namespaces, as the container's PID 1; returns only on error.
-[[noreturn]] void init_child(const spec::ContainerSpec& spec, int sync)
+[[noreturn]] void init_child(const spec::ContainerSpec& spec, const security::SeccompFilter& seccomp, int sync)
 {
     if (!SyncChannel::wait_go(sync))
         ::_exit(1);
@@ -105,6 +106,8 @@ void reset_signals()
         null.reset();
         close_fds_except({0, 1, 2, sync});
         apply_own_process_limits(spec.resources);
+        // Before the capabilities go: loading needs sys_admin (see seccomp_filter.h).
+        with_context("seccomp", [&] { security::load_seccomp(seccomp); });
         with_context("capabilities", [&] { security::apply_caps(spec.cap_keep); });
 
         std::vector<char*> env;
@@ -151,9 +154,10 @@ LaunchedInit launch_init(const spec::ContainerSpec& spec, cgroup::ProcessContain
     if (spec.time_ns)
         prepare_time_namespace();
     UniqueFd cgfd = cg.unified_fd();
+    const security::SeccompFilter seccomp = security::prepare_seccomp(spec.seccomp);
     const int child_sync = sync.child_fd();
     auto res = ns::clone_process({flags, cgfd ? cgfd.get() : -1, SIGCHLD},
-                                 [&]() -> int { init_child(spec, child_sync); });
+                                 [&]() -> int { init_child(spec, seccomp, child_sync); });
     sync.close_child_end();
 
     auto fail = [&](Error e) -> LaunchedInit {

@@ -34,6 +34,11 @@ ContainerSpec build_spec(const config::CtConfig& ct, const config::GlobalConfig&
     s.cap_keep = security::default_cap_mask();
     if (auto v = ct.get("CAPABILITY"))
         s.cap_keep = with_context("CAPABILITY", [&] { return security::cap_mask_with(s.cap_keep, *v); });
+    // Not read here: stop builds the spec too, and a profile broken while
+    // the CT runs must not keep it from stopping.
+    auto profile = ct.get("SECCOMP_PROFILE");
+    s.seccomp = security::seccomp_config(profile, global.run_dir() / ".seccomp",
+                                         profile ? global.resolve_path(*profile, ct.id()) : std::filesystem::path());
 
     if (auto v = ct.get("IP_ADDRESS"))
         s.ip_addresses = with_context("IP_ADDRESS", [&] { return net::parse_ip_list(*v); });

@@ -11,6 +11,7 @@
 #include "net/ip.h"
 #include "net/netif.h"
 #include "runtime/features/features.h"
+#include "runtime/security/seccomp_filter.h"
 #include "runtime/spec/resources.h"
 
 namespace vessel::spec {
@@ -30,6 +31,7 @@ struct ContainerSpec {
     // then, by init itself, instead of by clone3.
     bool late_cgroup_ns = false;
     std::uint64_t cap_keep = 0;       // capability mask for every CT process
+    security::SeccompConfig seccomp;  // SECCOMP_PROFILE, compiled when a process needs it
     std::vector<net::IpAddr> ip_addresses;  // IP_ADDRESS: routed (venet) addresses
     std::string neighbour_devs;             // NEIGHBOUR_DEVS
     std::vector<net::Netif> netifs;         // NETIF: bridged veth interfaces

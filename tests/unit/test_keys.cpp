@@ -39,7 +39,7 @@ TEST(KeyTable, HasTheVzctlKeys)
           "DESCRIPTION", "ONBOOT", "BOOTORDER", "DISABLED", "IP_ADDRESS", "NAMESERVER", "SEARCHDOMAIN", "NETIF",
           "CPUUNITS", "CPULIMIT", "CPUS", "CPUMASK", "IOPRIO", "IOLIMIT", "IOPSLIMIT", "DISKSPACE", "DISKINODES",
           "QUOTATIME", "CAPABILITY", "DEVICES", "DEVNODES", "FEATURES", "NETFILTER", "LOCAL_UID", "LOCAL_GID",
-          "VERBOSE", "AVNUMPROC"}) {
+          "VERBOSE", "AVNUMPROC", "SECCOMP_PROFILE"}) {
         const KeyInfo* k = find_key(name);
         ASSERT_NE(k, nullptr) << name;
         EXPECT_EQ(k->name, name);
