@@ -21,7 +21,7 @@ setup() {
 }
 teardown() { per_test_teardown; }
 
-@test "debian-12 template builds with debootstrap and a CT is created from it" {
+@test "debian-12 template builds with debootstrap; a CT created from it boots under seccomp" {
     if [ ! -e "$DEB_STATE/template/cache/debian-12.tar.zst" ] && [ ! -e "$DEB_STATE/template/cache/debian-12.tar.gz" ]; then
         run vessel template create debian-12
         assert_success
@@ -33,6 +33,19 @@ teardown() { per_test_teardown; }
     grep -q '^12' "$T/private/501/etc/debian_version"
     [ -x "$T/private/501/bin/bash" ]
     [ -e "$T/private/501/sbin/init" ] || [ -L "$T/private/501/sbin/init" ]
+    # It boots under the default seccomp filter: init runs its boot scripts
+    # to the end (the marker of `--wait`) and halts through reboot(2).
+    run vessel start 501 --wait
+    assert_success
+    run vessel exec 501 cat /proc/1/comm
+    assert_output "init"
+    run vessel exec 501 grep '^Seccomp:' /proc/1/status
+    assert_output --regexp '^Seccomp:[[:space:]]+2$'
+    run vessel exec 501 /bin/bash -c 'echo $((6 * 7))'
+    assert_output "42"
+    run vessel stop 501
+    assert_success
+    assert_output --partial "Container was stopped"
     # The template carries no host name of a mirror beyond what apt had.
     run vessel destroy 501
     assert_success
