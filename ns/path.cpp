@@ -4,6 +4,7 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -316,6 +317,33 @@ void mount_on_fd(const char* source, int target_fd, const char* fstype, unsigned
 {
     if (::mount(source, fd_path(target_fd).c_str(), fstype, flags, data) != 0)
         throw_errno("mount " + std::string(what));
+}
+
+void remount_readonly(int target_fd, std::string_view what)
+{
+    const std::string step = "remount " + std::string(what) + " read-only";
+    struct statx sx {};
+    if (::statx(target_fd, "", AT_EMPTY_PATH, 0, &sx) != 0)
+        throw_errno(step + ": statx");
+    // Without this check a remount through an fd of a plain directory
+    // fails with a bare EINVAL; say why.
+    if ((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+        throw Error(ExitCode::System, step + ": not the root of a mount", EINVAL);
+    struct statvfs sv {};
+    if (::fstatvfs(target_fd, &sv) != 0)
+        throw_errno(step + ": statvfs");
+    struct Kept {
+        unsigned long st;
+        unsigned long ms;
+    };
+    constexpr Kept kept[] = {{ST_NOSUID, MS_NOSUID},     {ST_NODEV, MS_NODEV},         {ST_NOEXEC, MS_NOEXEC},
+                             {ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+    for (const auto& k : kept)
+        if (sv.f_flag & k.st)
+            flags |= k.ms;
+    if (::mount(nullptr, fd_path(target_fd).c_str(), nullptr, flags, nullptr) != 0)
+        throw_errno(step);
 }
 
 }  // namespace vessel::ns

@@ -46,4 +46,13 @@ std::string fd_path(int fd);
 void mount_on_fd(const char* source, int target_fd, const char* fstype, unsigned long flags, const char* data,
                  std::string_view what);
 
+// Makes the mount whose root target_fd holds read-only (MS_REMOUNT |
+// MS_BIND | MS_RDONLY, this mount only, not the ones below it). A bind
+// remount sets the mount's flags to exactly those passed, so nosuid, nodev,
+// noexec and the atime flags it has are read first and kept: dropping one is
+// refused in a user namespace (locked flags) and would widen what the mount
+// allows anywhere else. Throws Error "remount <what> read-only: ...", EINVAL
+// when target_fd is not the root of a mount.
+void remount_readonly(int target_fd, std::string_view what);
+
 }  // namespace vessel::ns

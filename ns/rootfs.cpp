@@ -13,6 +13,7 @@
 #include <string>
 
 #include "ns/path.h"
+#include "ns/proc_mask.h"
 #include "ns/syscalls.h"
 #include "runtime/base/error.h"
 
@@ -89,9 +90,6 @@ void mount_sys(int root_fd, bool readonly)
         unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (readonly ? MS_RDONLY : 0);
         do_mount("sysfs", mp.get(), "sysfs", flags, nullptr, step);
     });
-    // Extension point: the cgroup2 view under sys/fs/cgroup belongs here
-    // once the Security work decides how the container sees its process
-    // container; until then RootfsSpec::before_pivot can add it.
 }
 
 // Without CAP_MKNOD in the initial user namespace (a container with its own
@@ -223,6 +221,9 @@ void setup_rootfs(const RootfsSpec& spec)
     mount_proc(root_fd.get());
     mount_sys(root_fd.get(), spec.sys_readonly);
     mount_dev(root_fd.get(), spec.numpty);
+    // After /dev: masked files get the container's own, verified /dev/null.
+    protect_kernel_paths(root_fd.get(), spec.own_net_ns);
+    with_context("cgroup view", [&] { mount_cgroup_view(root_fd.get(), spec.cgroups); });
 
     if (spec.before_pivot)
         spec.before_pivot(root_fd.get());

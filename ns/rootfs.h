@@ -10,6 +10,8 @@
 #include <functional>
 #include <string>
 
+#include "ns/cgroup_view.h"
+
 namespace vessel::ns {
 
 struct RootfsSpec {
@@ -18,15 +20,22 @@ struct RootfsSpec {
     bool sys_readonly = true;
     // Runs after the default mounts and before pivot_root, with an O_PATH fd
     // of the container root: the place for mounts that need the host's view
-    // (the cgroup2 view under sys/fs/cgroup, masked /proc paths, device
-    // nodes from the allowlist). Resolve targets with ns/path.h.
+    // (device nodes from the allowlist). Resolve targets with ns/path.h.
     std::function<void(int root_fd)> before_pivot;
+    // The child is in a network namespace of its own, so /proc/sys/net is
+    // the container's and stays writable (proc_mask.h); otherwise it is the
+    // host's and read-only like the rest of /proc/sys.
+    bool own_net_ns = false;
+    // cgroupfs at /sys/fs/cgroup (cgroup_view.h); Kind::None mounts nothing.
+    CgroupView cgroups;
 };
 
 // In the child, in a new mount namespace (and, for /proc to show the
 // container's processes, already in its PID namespace). Makes every mount
-// private, binds root on itself, mounts /proc, /sys, a fresh /dev, runs
-// before_pivot, then pivot_root()s into root and detaches the old root.
+// private, binds root on itself, mounts /proc, /sys, a fresh /dev, masks
+// and write-protects the kernel's files (proc_mask.h), mounts the cgroup
+// view, runs before_pivot, then pivot_root()s into root and detaches the old
+// root.
 // Throws Error naming the step.
 void setup_rootfs(const RootfsSpec& spec);
 

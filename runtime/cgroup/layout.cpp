@@ -163,6 +163,9 @@ Layout detect_layout(const stdfs::path& mountinfo)
                 if (!layout.unified) {
                     layout.unified = mount;
                     layout.roots[""] = root;
+                    for (const auto& opt : split(dash[3], ','))
+                        if (opt == "nsdelegate")
+                            layout.unified_nsdelegate = true;
                 }
             } else if (fstype == "cgroup") {
                 for (const auto& opt : split(dash[3], ',')) {

@@ -28,6 +28,10 @@ struct Layout {
     std::optional<std::filesystem::path> unified;
     // Controllers enabled at the unified root (cgroup.controllers).
     std::vector<std::string> unified_controllers;
+    // The cgroup2 hierarchy is mounted with nsdelegate: a cgroup namespace
+    // is a delegation boundary (no writes from inside to its root's limits,
+    // no migration across it).
+    bool unified_nsdelegate = false;
     // v1: controller (or "name=systemd") -> mount point of its hierarchy.
     // Co-mounted controllers ("cpu,cpuacct") map each name to the same mount.
     std::map<std::string, std::filesystem::path> v1;

@@ -20,6 +20,7 @@
 #include "ns/clone.h"
 #include "ns/join.h"
 #include "ns/rootfs.h"
+#include "runtime/lifecycle/cgroup_view.h"
 #include "runtime/lifecycle/process_limits.h"
 #include "runtime/lifecycle/sync_channel.h"
 
@@ -87,6 +88,8 @@ void reset_signals()
         ns::RootfsSpec rootfs;
         rootfs.root = spec.root;
         rootfs.numpty = spec.resources.numpty.value_or(0);
+        rootfs.own_net_ns = (spec.ns_flags & CLONE_NEWNET) != 0;
+        rootfs.cgroups = cgroup_view_for(spec.cgroup_layout, (spec.ns_flags & CLONE_NEWCGROUP) != 0);
         with_context("rootfs", [&] { ns::setup_rootfs(rootfs); });
         // The boot marker of the previous run must not satisfy `start --wait`.
         ::unlink("/run/vessel-booted");

@@ -48,6 +48,7 @@ ContainerSpec build_spec(const config::CtConfig& ct, const config::GlobalConfig&
     s.resources = resources_from([&ct](std::string_view key) { return ct.get(key); }, s.private_dir);
     s.cgroup_parent = global.cgroup_parent();
     s.cgroup_name = std::to_string(ct.id());
+    s.cgroup_layout = features.cgroups;
     if (auto v = ct.get("STOP_TIMEOUT"); v && !v->empty())
         s.stop_timeout = static_cast<unsigned>(config::parse_uint(*v, 0, 86400));
     else

@@ -38,6 +38,7 @@ struct ContainerSpec {
     Resources resources;              // limits: process container, rlimits, ioprio, devpts max=
     std::string cgroup_parent;        // CGROUP_PARENT
     std::string cgroup_name;          // CTID
+    cgroup::Layout cgroup_layout;     // the host's hierarchies, for the CT's /sys/fs/cgroup
     unsigned stop_timeout = 120;      // seconds
 };
 

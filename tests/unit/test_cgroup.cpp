@@ -25,6 +25,7 @@
 #include "runtime/cgroup/backend.h"
 #include "runtime/cgroup/limits.h"
 #include "runtime/cgroup/process_container.h"
+#include "runtime/lifecycle/cgroup_view.h"
 #include "tests/unit/test_util.h"
 #include "tests/unit/tmpdir.h"
 
@@ -229,6 +230,7 @@ TEST(CgroupLayout, HybridHostIsV1WithUnifiedBeside)
     EXPECT_FALSE(l.has_controller("io"));
     EXPECT_EQ(l.roots.at("pids"), "/");
     EXPECT_TRUE(l.unified_controllers.empty());
+    EXPECT_FALSE(l.unified_nsdelegate);
 }
 
 TEST(CgroupLayout, Cgroup2OnlyIsV2AndReadsRootControllers)
@@ -259,6 +261,7 @@ TEST(CgroupLayout, ComountedEscapedAndNamedHierarchies)
     EXPECT_EQ(l.roots.at("pids"), "/lxc/c1");
     EXPECT_EQ(l.v1.count("release_agent=/x"), 0u);
     EXPECT_EQ(*l.unified, "/sys/fs/cgroup/unified");
+    EXPECT_TRUE(l.unified_nsdelegate);
 }
 
 TEST(CgroupLayout, NamedHierarchyAloneDoesNotMakeV1)
@@ -267,6 +270,59 @@ TEST(CgroupLayout, NamedHierarchyAloneDoesNotMakeV1)
     put(t / "mountinfo", "40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n"
                          "43 31 0:40 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
     EXPECT_EQ(cgroup::detect_layout(t / "mountinfo").mode, Mode::V2);
+}
+
+// --- the CT's /sys/fs/cgroup --------------------------------------------------
+
+namespace {
+
+Layout layout_from(const std::string& mountinfo)
+{
+    test::TmpDir t;
+    put(t / "mountinfo", mountinfo);
+    return cgroup::detect_layout(t / "mountinfo");
+}
+
+const char* const kHybridMountinfo =
+    "40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n"
+    "41 31 0:38 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+    "42 31 0:39 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+    "43 31 0:40 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+
+}  // namespace
+
+TEST(CgroupView, HybridHostGetsEachControllerHierarchyAndUnifiedButNotNamedOnes)
+{
+    auto v = lifecycle::cgroup_view_for(layout_from(kHybridMountinfo), true);
+    EXPECT_EQ(v.kind, ns::CgroupView::Kind::V1);
+    EXPECT_TRUE(v.unified_beside);
+    EXPECT_FALSE(v.unified_writable);
+    ASSERT_EQ(v.v1.size(), 2u);
+    EXPECT_EQ(v.v1[0].dir, "cpu,cpuacct");
+    EXPECT_EQ(v.v1[0].options, "cpu,cpuacct");
+    EXPECT_EQ(v.v1[0].aliases, (std::vector<std::string>{"cpu", "cpuacct"}));
+    EXPECT_EQ(v.v1[1].dir, "memory");
+    EXPECT_TRUE(v.v1[1].aliases.empty());
+}
+
+TEST(CgroupView, Cgroup2IsWritableOnlyWithNsdelegate)
+{
+    auto plain = lifecycle::cgroup_view_for(layout_from("43 31 0:40 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"), true);
+    EXPECT_EQ(plain.kind, ns::CgroupView::Kind::Unified);
+    EXPECT_FALSE(plain.unified_writable);
+    auto delegating = lifecycle::cgroup_view_for(
+        layout_from("43 31 0:40 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n"), true);
+    EXPECT_EQ(delegating.kind, ns::CgroupView::Kind::Unified);
+    EXPECT_TRUE(delegating.unified_writable);
+    EXPECT_TRUE(delegating.v1.empty());
+}
+
+TEST(CgroupView, NothingWithoutACgroupNamespace)
+{
+    EXPECT_EQ(lifecycle::cgroup_view_for(layout_from(kHybridMountinfo), false).kind, ns::CgroupView::Kind::None);
+    EXPECT_EQ(lifecycle::cgroup_view_for(layout_from("43 31 0:40 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"), false)
+                  .kind,
+              ns::CgroupView::Kind::None);
 }
 
 TEST(CgroupLayout, MissingMountinfoIsAnError)

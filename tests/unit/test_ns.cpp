@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -29,14 +31,18 @@
 #include <thread>
 #include <vector>
 
+#include "ns/cgroup_view.h"
 #include "ns/clone.h"
 #include "ns/join.h"
 #include "ns/path.h"
+#include "ns/proc_mask.h"
 #include "ns/pty.h"
 #include "ns/rootfs.h"
 #include "ns/syscalls.h"
 #include "runtime/base/error.h"
 #include "runtime/base/fs.h"
+#include "runtime/cgroup/process_container.h"
+#include "runtime/lifecycle/cgroup_view.h"
 #include "tests/unit/test_util.h"
 #include "tests/unit/tmpdir.h"
 
@@ -539,6 +545,14 @@ namespace {
 
 constexpr std::uint64_t kCtFlags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC;
 
+ns::RootfsSpec spec_for(const stdfs::path& root, unsigned numpty = 0)
+{
+    ns::RootfsSpec spec;
+    spec.root = root;
+    spec.numpty = numpty;
+    return spec;
+}
+
 stdfs::path make_tiny_root(const stdfs::path& root)
 {
     stdfs::create_directories(root / "bin");
@@ -566,6 +580,17 @@ std::string check_link(const char* path, const std::string& target)
     if (n < 0 || target != buf)
         return std::string(path) + ": not a link to " + target + "\n";
     return {};
+}
+
+// A mount of proc_mask.h's table (or /proc/sys/net below it).
+bool is_kernel_path_mount(const std::string& mp)
+{
+    if (mp == "/proc/sys/net")
+        return true;
+    for (const auto& k : ns::kernel_paths())
+        if (mp == "/" + std::string(k.path))
+            return true;
+    return false;
 }
 
 // In the child, before pivot_root or after a failed setup: the host-side
@@ -603,7 +628,7 @@ TEST(Rootfs, DevNodeTable)
 
 TEST(Rootfs, RejectsRelativeRoot)
 {
-    test::expect_error_code([] { ns::setup_rootfs({"relative/root", 0, true, {}}); }, ExitCode::InvalidValue);
+    test::expect_error_code([] { ns::setup_rootfs(spec_for("relative/root")); }, ExitCode::InvalidValue);
 }
 
 TEST(Rootfs, SetupForReal)
@@ -615,7 +640,7 @@ TEST(Rootfs, SetupForReal)
     const stdfs::path sentinel = t / "sentinel";
 
     auto o = run_child(kCtFlags, [&]() -> std::string {
-        ns::setup_rootfs({root, 7, true, {}});
+        ns::setup_rootfs(spec_for(root, 7));
         std::string bad;
         struct stat st {};
         if (::stat("/proc/1", &st) != 0)
@@ -654,10 +679,12 @@ TEST(Rootfs, SetupForReal)
             bad += "/sys/class/net has " + std::to_string(links) + " entries\n";
         if (slurp("/proc/self/mountinfo").find("max=7") == std::string::npos)
             bad += "devpts without max=7\n";
-        // Nothing of the host's tree is left, only what setup mounted.
+        // Nothing of the host's tree is left, only what setup mounted (the
+        // kernel files' masks are ProcMask's to check).
         std::string seen;
         for (const auto& mp : mount_points())
-            seen += mp + " ";
+            if (!is_kernel_path_mount(mp))
+                seen += mp + " ";
         if (seen != "/ /proc /sys /dev /dev/pts /dev/shm ")
             bad += "mount table: " + seen + "\n";
         char cwd[256] = {};
@@ -695,7 +722,7 @@ TEST_P(RootfsSymlink, ToAHostDirectoryIsRefused)
 
     auto o = run_child(kCtFlags, [&]() -> std::string {
         std::string seen;
-        ns::RootfsSpec spec{root, 0, true, {}};
+        ns::RootfsSpec spec = spec_for(root);
         spec.before_pivot = [&](int) { seen = host_dir_untouched(host); };
         try {
             ns::setup_rootfs(spec);
@@ -744,7 +771,7 @@ TEST(Rootfs, DevNullSymlinkToAHostFile)
     };
     auto o = run_child(kCtFlags, [&]() -> std::string {
         std::string seen;
-        ns::RootfsSpec spec{root, 0, true, {}};
+        ns::RootfsSpec spec = spec_for(root);
         spec.before_pivot = [&](int) { seen = host_file_ok(); };
         ns::setup_rootfs(spec);
         return seen + check_node("/dev/null", 1, 3);
@@ -753,6 +780,188 @@ TEST(Rootfs, DevNullSymlinkToAHostFile)
     EXPECT_EQ(host_file_ok(), "");
     // The template's own link is left as it was.
     EXPECT_TRUE(stdfs::is_symlink(root / "dev/null"));
+}
+
+// ---------------------------------------------------------------- kernel files
+
+namespace {
+
+bool readonly_at(const char* path)
+{
+    struct statvfs sv {};
+    return ::statvfs(path, &sv) == 0 && (sv.f_flag & ST_RDONLY) != 0;
+}
+
+// errno of opening path for writing (0: it opened).
+int open_for_write(const char* path)
+{
+    UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
+    return fd ? 0 : errno;
+}
+
+}  // namespace
+
+class ProcMask : public ::testing::TestWithParam<bool> {};
+
+// Every entry of the table that this kernel has is masked or read-only
+// after setup; /proc/sys/net stays writable exactly when the child has a
+// network namespace of its own.
+TEST_P(ProcMask, KernelFilesAreMaskedOrReadOnly)
+{
+    REQUIRE_ROOT();
+    const bool own_net = GetParam();
+    test::TmpDir t;
+    const stdfs::path root = make_tiny_root(t / "root");
+    auto o = run_child(kCtFlags, [&]() -> std::string {
+        ns::RootfsSpec spec = spec_for(root);
+        spec.own_net_ns = own_net;
+        ns::setup_rootfs(spec);
+        std::string bad;
+        int checked = 0;
+        for (const auto& k : ns::kernel_paths()) {
+            const std::string p = "/" + std::string(k.path);
+            struct stat st {};
+            if (::stat(p.c_str(), &st) != 0)
+                continue;
+            ++checked;
+            if (k.rule == ns::KernelPathRule::ReadOnly) {
+                if (!mounted_at(p) || !readonly_at(p.c_str()))
+                    bad += p + " is not a read-only mount\n";
+                if (S_ISREG(st.st_mode) && open_for_write(p.c_str()) != EROFS)
+                    bad += p + " opens for writing\n";
+            } else if (S_ISDIR(st.st_mode)) {
+                struct statfs sfs {};
+                int n = 0;
+                for ([[maybe_unused]] auto& e : stdfs::directory_iterator(p))
+                    ++n;
+                if (::statfs(p.c_str(), &sfs) != 0 || sfs.f_type != TMPFS_MAGIC || n != 0 || !readonly_at(p.c_str()))
+                    bad += p + " is not an empty read-only tmpfs\n";
+            } else {
+                bad += check_node(p.c_str(), 1, 3);
+                UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+                if (!fd || !read_all(fd.get()).empty())
+                    bad += p + " reads something\n";
+            }
+        }
+        if (checked < 4)
+            bad += "only " + std::to_string(checked) + " entries exist\n";
+        if (open_for_write("/proc/sys/kernel/hostname") != EROFS)
+            bad += "/proc/sys/kernel/hostname is writable\n";
+        const int net = open_for_write("/proc/sys/net/ipv4/ip_default_ttl");
+        if (own_net ? net != 0 : net != EROFS)
+            bad += std::string("/proc/sys/net/ipv4/ip_default_ttl: ") + (net ? std::strerror(net) : "opened") + "\n";
+        if (mounted_at("/proc/sys/net") != own_net)
+            bad += "/proc/sys/net mount: " + std::to_string(mounted_at("/proc/sys/net")) + "\n";
+        // Read-only binds keep the flags /proc was mounted with.
+        struct statvfs sv {};
+        if (::statvfs("/proc/sys", &sv) != 0 || (sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)) !=
+                                                     (ST_NOSUID | ST_NODEV | ST_NOEXEC))
+            bad += "/proc/sys lost nosuid, nodev or noexec\n";
+        return bad;
+    });
+    EXPECT_EQ(o.report, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Ns, ProcMask, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "OwnNetNs" : "HostNetNs"; });
+
+TEST(ProcMask, RemountReadonlyNeedsAMountRoot)
+{
+    REQUIRE_ROOT();
+    test::TmpDir t;
+    stdfs::create_directories(t / "d");
+    auto o = run_child(CLONE_NEWNS, [&]() -> std::string {
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+        UniqueFd fd(::open((t / "d").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        try {
+            ns::remount_readonly(fd.get(), "d");
+        } catch (const Error& e) {
+            return std::string(e.what()).find("not the root of a mount") != std::string::npos ? "" : e.what();
+        }
+        return "remounted a plain directory";
+    });
+    EXPECT_EQ(o.report, "");
+}
+
+// ---------------------------------------------------------------- cgroup view
+
+// The view this host's layout gives, mounted in a child with new cgroup and
+// PID namespaces: every hierarchy shows the child's cgroup as its root, and
+// nothing in it can be written.
+TEST(CgroupView, ForRealFromInsideACgroupNamespace)
+{
+    REQUIRE_ROOT();
+    if (!stdfs::exists("/proc/self/ns/cgroup"))
+        GTEST_SKIP() << "kernel without cgroup namespaces";
+    const ns::CgroupView view = lifecycle::cgroup_view_for(cgroup::detect_layout(), true);
+    if (view.kind == ns::CgroupView::Kind::None)
+        GTEST_SKIP() << "no cgroup hierarchy";
+    test::TmpDir t;
+    const stdfs::path root = make_tiny_root(t / "root");
+    const std::string probe_name = "vessel-test-" + std::to_string(::getpid());
+    auto o = run_child(kCtFlags | CLONE_NEWCGROUP, [&]() -> std::string {
+        ns::RootfsSpec spec = spec_for(root);
+        spec.cgroups = view;
+        ns::setup_rootfs(spec);
+        std::string bad;
+        if (!readonly_at("/sys/fs/cgroup"))
+            bad += "/sys/fs/cgroup is writable\n";
+        std::vector<std::string> dirs;
+        if (view.kind == ns::CgroupView::Kind::Unified) {
+            dirs.push_back("/sys/fs/cgroup");
+        } else {
+            for (const auto& h : view.v1) {
+                dirs.push_back("/sys/fs/cgroup/" + h.dir);
+                for (const auto& a : h.aliases)
+                    if (check_link(("/sys/fs/cgroup/" + a).c_str(), h.dir) != "")
+                        bad += "/sys/fs/cgroup/" + a + " is not a link to " + h.dir + "\n";
+            }
+            if (view.unified_beside)
+                dirs.push_back("/sys/fs/cgroup/unified");
+        }
+        for (const auto& d : dirs) {
+            if (!readonly_at(d.c_str()))
+                bad += d + " is writable\n";
+            // This process is PID 1 of its namespace, in the view's root.
+            if (slurp(d + "/cgroup.procs").find("1\n") == std::string::npos)
+                bad += d + "/cgroup.procs does not list 1: " + slurp(d + "/cgroup.procs") + "\n";
+            // A name of this run's own: should the mount be writable after
+            // all, the cgroup it made is a real one, removed at once.
+            const std::string probe = d + "/" + probe_name;
+            if (::mkdir(probe.c_str(), 0755) == 0) {
+                ::rmdir(probe.c_str());
+                bad += "mkdir in " + d + " succeeded\n";
+            } else if (errno != EROFS) {
+                bad += "mkdir in " + d + ": " + std::strerror(errno) + "\n";
+            }
+        }
+        std::istringstream own(slurp("/proc/self/cgroup"));
+        for (std::string line; std::getline(own, line);)
+            if (!line.ends_with(":/"))
+                bad += "/proc/self/cgroup: " + line + "\n";
+        return bad;
+    });
+    EXPECT_EQ(o.report, "");
+}
+
+TEST(CgroupView, HierarchyNamesArePlainNames)
+{
+    REQUIRE_ROOT();
+    test::TmpDir t;
+    const stdfs::path root = make_tiny_root(t / "root");
+    auto o = run_child(kCtFlags, [&]() -> std::string {
+        ns::RootfsSpec spec = spec_for(root);
+        spec.cgroups.kind = ns::CgroupView::Kind::V1;
+        spec.cgroups.v1.push_back({"../../escape", "memory", {}});
+        try {
+            ns::setup_rootfs(spec);
+        } catch (const Error& e) {
+            return std::string(e.what()).find("is not a plain name") != std::string::npos ? "" : e.what();
+        }
+        return "mounted";
+    });
+    EXPECT_EQ(o.report, "");
+    EXPECT_FALSE(stdfs::exists(t / "escape"));
 }
 
 // ---------------------------------------------------------------- join
