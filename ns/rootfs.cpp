@@ -129,7 +129,7 @@ void make_dev_nodes(int dev_fd)
     }
 }
 
-void mount_dev(int root_fd, unsigned numpty)
+void mount_dev(int root_fd, unsigned numpty, const std::vector<ExtraDevNode>& extra_nodes)
 {
     std::string step = "mount /dev";
     UniqueFd dev = with_context(step, [&] {
@@ -143,6 +143,8 @@ void mount_dev(int root_fd, unsigned numpty)
     });
 
     make_dev_nodes(dev.get());
+    for (const auto& n : extra_nodes)
+        make_dev_node(dev.get(), n);
 
     step = "mount /dev/pts";
     with_context(step, [&] {
@@ -222,7 +224,7 @@ void setup_rootfs(const RootfsSpec& spec)
 
     mount_proc(root_fd.get());
     mount_sys(root_fd.get(), spec.sys_readonly);
-    mount_dev(root_fd.get(), spec.numpty);
+    mount_dev(root_fd.get(), spec.numpty, spec.dev_nodes);
 
     if (spec.before_pivot)
         spec.before_pivot(root_fd.get());

@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "ns/dev_nodes.h"
 
 namespace vessel::ns {
 
@@ -21,6 +24,8 @@ struct RootfsSpec {
     // (the cgroup2 view under sys/fs/cgroup, masked /proc paths, device
     // nodes from the allowlist). Resolve targets with ns/path.h.
     std::function<void(int root_fd)> before_pivot;
+    // DEVNODES: made in the fresh /dev after the default nodes.
+    std::vector<ExtraDevNode> dev_nodes{};
 };
 
 // In the child, in a new mount namespace (and, for /proc to show the

@@ -86,6 +86,7 @@ void reset_signals()
         ns::RootfsSpec rootfs;
         rootfs.root = spec.root;
         rootfs.numpty = spec.resources.numpty.value_or(0);
+        rootfs.dev_nodes = spec.devices.nodes;
         with_context("rootfs", [&] { ns::setup_rootfs(rootfs); });
         // The boot marker of the previous run must not satisfy `start --wait`.
         ::unlink("/run/vessel-booted");
