@@ -127,7 +127,7 @@ void make_dev_nodes(int dev_fd)
     }
 }
 
-void mount_dev(int root_fd, unsigned numpty)
+void mount_dev(int root_fd, unsigned numpty, const std::vector<ExtraDevNode>& extra_nodes)
 {
     std::string step = "mount /dev";
     UniqueFd dev = with_context(step, [&] {
@@ -141,6 +141,8 @@ void mount_dev(int root_fd, unsigned numpty)
     });
 
     make_dev_nodes(dev.get());
+    for (const auto& n : extra_nodes)
+        make_dev_node(dev.get(), n);
 
     step = "mount /dev/pts";
     with_context(step, [&] {
@@ -220,7 +222,7 @@ void setup_rootfs(const RootfsSpec& spec)
 
     mount_proc(root_fd.get());
     mount_sys(root_fd.get(), spec.sys_readonly);
-    mount_dev(root_fd.get(), spec.numpty);
+    mount_dev(root_fd.get(), spec.numpty, spec.dev_nodes);
     // After /dev: masked files get the container's own, verified /dev/null.
     protect_kernel_paths(root_fd.get(), spec.own_net_ns);
     with_context("cgroup view", [&] { mount_cgroup_view(root_fd.get(), spec.cgroups); });

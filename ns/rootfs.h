@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "ns/dev_nodes.h"
 
 #include "ns/cgroup_view.h"
 
@@ -28,6 +31,8 @@ struct RootfsSpec {
     bool own_net_ns = false;
     // cgroupfs at /sys/fs/cgroup (cgroup_view.h); Kind::None mounts nothing.
     CgroupView cgroups;
+    // DEVNODES: made in the fresh /dev after the default nodes.
+    std::vector<ExtraDevNode> dev_nodes{};
 };
 
 // In the child, in a new mount namespace (and, for /proc to show the

@@ -72,6 +72,10 @@ struct Member {
 struct FsHooks {
     std::function<void(const Member&, const std::filesystem::path&)> after_mkdir;
     std::function<void(const std::filesystem::path&)> before_rmdir;
+    // Sees every knob written through ProcessContainer::set, before the
+    // write; a non-zero errno fails it. Lets a fake file act on a write the
+    // way the kernel's does (devices.allow changes devices.list).
+    std::function<int(const std::filesystem::path&, std::string_view)> before_write;
 };
 void set_fs_hooks(FsHooks hooks);
 

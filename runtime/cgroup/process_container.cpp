@@ -225,7 +225,9 @@ void Container::set(const std::string& file, const std::string& value)
         if (file.empty() || file.find('/') != std::string::npos || file.starts_with("."))
             throw Error(ExitCode::InvalidParameter, "invalid cgroup file name '" + file + "'");
         const Member& m = owner(file);
-        int err = try_write_file(m.dir / file, value);
+        int err = hooks().before_write ? hooks().before_write(m.dir / file, value) : 0;
+        if (err == 0)
+            err = try_write_file(m.dir / file, value);
         if (err == ENOENT) {
             std::string why = missing_reason(file);
             if (!why.empty())

@@ -2,7 +2,8 @@
 // (--numproc 64:64), the vswap shorthands --ram and --swap, the CPU and I/O
 // parameters, the host name and DNS. Each option stands for one
 // configuration key; the table below and the UBC table are the only lists
-// of them.
+// of them. --devnodes and --devices, like --ipadd, edit a list (an entry
+// replaces the one for the same device) and are declared apart.
 #include <boost/program_options.hpp>
 
 #include <array>
@@ -54,7 +55,11 @@ po::options_description set_options()
         ("netif_del", po::value<std::vector<std::string>>(), "remove a bridged interface, or all of them")
         ("ifname", po::value<std::string>(), "--ipadd, --ipdel, --gw and --gw6 apply to this bridged interface")
         ("gw", po::value<std::string>(), "IPv4 default gateway of the --ifname interface")
-        ("gw6", po::value<std::string>(), "IPv6 default gateway of the --ifname interface");
+        ("gw6", po::value<std::string>(), "IPv6 default gateway of the --ifname interface")
+        ("devnodes", po::value<std::vector<std::string>>(),
+         "make /dev/NAME in the container with the host's numbers and allow it: NAME:r|w|rw, or NAME:none to remove it")
+        ("devices", po::value<std::vector<std::string>>(),
+         "allow a device number without a node: b|c:MAJOR:MINOR|all:r|w|rw|none");
     for (const auto& o : kOptions)
         d.add_options()(std::string(o.option).c_str(), po::value<std::vector<std::string>>(),
                         std::string(o.help).c_str());
@@ -97,6 +102,8 @@ int cmd_set(Context& ctx, const std::vector<std::string>& args)
     };
     req.ipadd = strings("ipadd");
     req.ipdel = strings("ipdel");
+    req.devices.devnodes = strings("devnodes");
+    req.devices.devices = strings("devices");
     req.netif.add = strings("netif_add");
     req.netif.del = strings("netif_del");
     for (auto [name, field] : {std::pair{"ifname", &req.netif.ifname}, std::pair{"gw", &req.netif.gw},
@@ -104,7 +111,7 @@ int cmd_set(Context& ctx, const std::vector<std::string>& args)
         if (vm.count(name))
             *field = vm[name].as<std::string>();
     if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty() && req.netif.empty() && req.netif.gw.empty() &&
-        req.netif.gw6.empty())
+        req.netif.gw6.empty() && req.devices.empty())
         throw UsageError("set: no parameters given");
     with_context("set " + std::to_string(id), [&] { lifecycle::set_ct(ctx.global(), id, req); });
     return 0;
@@ -115,7 +122,7 @@ int cmd_set(Context& ctx, const std::vector<std::string>& args)
 std::vector<Command> set_commands()
 {
     return {
-        {"set", {}, "CTID [--ipadd ADDR] [--numproc B[:L]] [--ram SIZE] [--cpulimit N] [--hostname H] ... [--save]",
+        {"set", {}, "CTID [--ipadd ADDR] [--numproc B[:L]] [--ram SIZE] [--cpulimit N] [--hostname H] [--devnodes N:rw] ... [--save]",
          "change a container's parameters, live and with --save in its config", set_options, cmd_set},
     };
 }

@@ -10,6 +10,7 @@
 #include "runtime/base/error.h"
 #include "runtime/bc/ubc_table.h"
 #include "runtime/config/ctid.h"
+#include "runtime/config/devices.h"
 
 namespace vessel::config {
 
@@ -109,8 +110,10 @@ std::vector<KeyInfo> build_table()
 
         // Security and devices.
         text("CAPABILITY", S::Both, "capabilities turned on or off: name:on|off ..."),
-        text("DEVICES", S::Both, "device access: b|c:major:minor|all:[r][w][q] ..."),
-        text("DEVNODES", S::Both, "device nodes created in the container: name:[r][w][q] ..."),
+        of_kind("DEVICES", K::DeviceList, S::Both, Unit::Items,
+                "device access: b|c:major:minor|all:r|w|rw|none ..."),
+        of_kind("DEVNODES", K::DevnodeList, S::Both, Unit::Items,
+                "device nodes made in the container's /dev with the host's numbers: name:r|w|rw ..."),
         text("FEATURES", S::Both, "optional features: name:on|off ..."),
         text("SECCOMP_PROFILE", S::Both, "seccomp profile: default, none, or an OCI/Docker JSON file"),
 
@@ -301,6 +304,12 @@ void validate_value(std::string_view key, std::string_view value)
     case K::Enum:
         if (!is_choice(value, k->choices))
             bad(value, "must be one of: " + std::string(k->choices));
+        return;
+    case K::DevnodeList:
+        parse_devnodes(value);
+        return;
+    case K::DeviceList:
+        parse_devices(value);
         return;
     }
 }

@@ -25,6 +25,8 @@ enum class KeyKind {
     AddressList,   // space separated addresses without prefix, or words of `choices`
     DomainList,    // space separated domain names (host name syntax), or words of `choices`
     Enum,          // one of `choices` (space separated)
+    DevnodeList,   // DEVNODES: NAME:ACCESS words (devices.h)
+    DeviceList,    // DEVICES: b|c:MAJOR:MINOR|all:ACCESS words (devices.h)
 };
 
 enum class KeyScope { Global, Ct, Both };

@@ -90,6 +90,7 @@ void reset_signals()
         rootfs.numpty = spec.resources.numpty.value_or(0);
         rootfs.own_net_ns = (spec.ns_flags & CLONE_NEWNET) != 0;
         rootfs.cgroups = cgroup_view_for(spec.cgroup_layout, (spec.ns_flags & CLONE_NEWCGROUP) != 0);
+        rootfs.dev_nodes = spec.devices.nodes;
         with_context("rootfs", [&] { ns::setup_rootfs(rootfs); });
         // The boot marker of the previous run must not satisfy `start --wait`.
         ::unlink("/run/vessel-booted");

@@ -8,6 +8,7 @@
 #include "runtime/cgroup/limits.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/config/ct_config.h"
+#include "runtime/config/devices.h"
 #include "runtime/config/keys.h"
 #include "runtime/features/features.h"
 #include "runtime/lifecycle/ip_registry.h"
@@ -32,8 +33,9 @@ constexpr std::string_view kAtNextStart[] = {"NUMPTY", "CAPABILITY"};
 void set_ct(const config::GlobalConfig& global, config::CtId id, const SetRequest& req)
 {
     const bool netif_given = !req.netif.empty() || !req.netif.gw.empty() || !req.netif.gw6.empty();
-    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty() && !netif_given)
+    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty() && !netif_given && req.devices.empty())
         throw Error(ExitCode::InvalidParameter, "nothing to set");
+    check_device_change(req.devices);
     // Syntax first, every value, before anything is looked at or locked.
     std::map<std::string, std::string, std::less<>> changes;
     for (const auto& [key, value] : req.values) {
@@ -74,6 +76,10 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         netif_edit = edit_netif(ct.get("NETIF").value_or(""), id, netif_change);
         changes["NETIF"] = netif_edit->value;
     }
+    if (!req.devices.devnodes.empty())
+        changes["DEVNODES"] = config::edit_devnodes(ct.get("DEVNODES").value_or(""), req.devices.devnodes);
+    if (!req.devices.devices.empty())
+        changes["DEVICES"] = config::edit_devices(ct.get("DEVICES").value_or(""), req.devices.devices);
     auto merged = [&](std::string_view key) -> std::optional<std::string> {
         if (auto it = changes.find(key); it != changes.end())
             return it->second;
@@ -84,6 +90,10 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         only.insert(key);
     // Meaning next: a CPU list or a combination the syntax check cannot see.
     const spec::Resources resources = spec::resources_from(merged, ct.ve_private(), &only);
+    // The host's /dev names the nodes: a name it lacks is refused here.
+    std::optional<DevicePlan> device_plan;
+    if (changes.count("DEVNODES") || changes.count("DEVICES"))
+        device_plan = plan_devices([&ct](std::string_view key) { return ct.get(key); }, merged);
 
     const bool running = recover_leftovers(global, id);
     auto state = running ? load_run_state(global, id) : std::nullopt;
@@ -93,6 +103,9 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         auto pc = cgroup::ProcessContainer::open(features::probe().cgroups, state->cgroups);
         auto skipped = with_context("set", [&] { return cgroup::apply_limits(*pc, resources.limits); });
         with_context("set", [&] { apply_process_limits(*pc, resources); });
+        if (device_plan)
+            for (auto& w : with_context("set", [&] { return apply_devices_live(*state, *pc, *device_plan); }))
+                skipped.push_back(std::move(w));
         for (const auto& note : resources.notes)
             skipped.push_back(note);
         const std::string devs = ct.get("NEIGHBOUR_DEVS").value_or("detect");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/config/global.h"
+#include "runtime/lifecycle/set_devices.h"
 #include "runtime/lifecycle/set_netif.h"
 
 namespace vessel::lifecycle {
@@ -19,6 +20,7 @@ struct SetRequest {
     // --netif_add/--netif_del, and --ifname with its --gw/--gw6; with
     // --ifname, --ipadd/--ipdel apply to that interface instead of venet0.
     NetifChange netif;
+    DeviceChange devices;  // --devnodes, --devices: edits of DEVNODES and DEVICES
     bool save = false;
 };
 

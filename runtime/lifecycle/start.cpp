@@ -18,6 +18,7 @@
 #include "runtime/base/log.h"
 #include "runtime/base/report.h"
 #include "runtime/base/undo.h"
+#include "runtime/cgroup/devices.h"
 #include "runtime/cgroup/limits.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/config/ct_config.h"
@@ -119,6 +120,9 @@ void start_ct(const config::GlobalConfig& global, config::CtId id, const StartOp
     auto skipped = with_context("resource limits", [&] { return cgroup::apply_limits(*cg, spec.resources.limits); });
     for (const auto& note : spec.resources.notes)
         skipped.push_back(note);
+    // Also before init: its first open of /dev/null is already checked.
+    for (auto& why : cgroup::apply_device_rules(*cg, spec.devices.rules))
+        skipped.push_back(std::move(why));
     for (const auto& why : skipped)
         log::warning(why);
 

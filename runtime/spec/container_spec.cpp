@@ -46,6 +46,7 @@ ContainerSpec build_spec(const config::CtConfig& ct, const config::GlobalConfig&
     if (auto v = ct.get("NETIF"))
         s.netifs = with_context("NETIF", [&] { return net::parse_netif_config(*v, ct.id()); });
     s.resources = resources_from([&ct](std::string_view key) { return ct.get(key); }, s.private_dir);
+    s.devices = devices_from([&ct](std::string_view key) { return ct.get(key); });
     s.cgroup_parent = global.cgroup_parent();
     s.cgroup_name = std::to_string(ct.id());
     s.cgroup_layout = features.cgroups;

@@ -12,6 +12,7 @@
 #include "net/netif.h"
 #include "runtime/features/features.h"
 #include "runtime/security/seccomp_filter.h"
+#include "runtime/spec/devices.h"
 #include "runtime/spec/resources.h"
 
 namespace vessel::spec {
@@ -36,6 +37,7 @@ struct ContainerSpec {
     std::string neighbour_devs;             // NEIGHBOUR_DEVS
     std::vector<net::Netif> netifs;         // NETIF: bridged veth interfaces
     Resources resources;              // limits: process container, rlimits, ioprio, devpts max=
+    Devices devices;                  // DEVNODES, DEVICES: the allowlist and the extra /dev nodes
     std::string cgroup_parent;        // CGROUP_PARENT
     std::string cgroup_name;          // CTID
     cgroup::Layout cgroup_layout;     // the host's hierarchies, for the CT's /sys/fs/cgroup

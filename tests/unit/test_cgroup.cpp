@@ -23,6 +23,7 @@
 
 #include "runtime/base/error.h"
 #include "runtime/cgroup/backend.h"
+#include "runtime/cgroup/devices.h"
 #include "runtime/cgroup/limits.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/lifecycle/cgroup_view.h"
@@ -125,6 +126,7 @@ public:
                     if (e.is_regular_file())
                         stdfs::remove(e.path(), ec);
             },
+            [this](const stdfs::path& file, std::string_view value) { return written(file, value); },
         });
     }
     ~FakeCgroupfs() { cgroup::detail::set_fs_hooks({}); }
@@ -195,6 +197,72 @@ private:
             put(d / "cpu.cfs_quota_us", "-1\n");
             put(d / "cpu.cfs_period_us", "100000\n");
         }
+        if (m.has("devices")) {
+            // A new cgroup below an allow-all parent allows everything.
+            put(d / "devices.list", "a *:* rwm\n");
+            put(d / "devices.allow", "");
+            put(d / "devices.deny", "");
+        }
+    }
+
+public:
+    // Every knob write, in order, as "file value"; a write of fail_value
+    // fails with EPERM, as the kernel's does for more than the parent has.
+    std::vector<std::string> writes;
+    std::string fail_value;
+
+private:
+    int written(const stdfs::path& file, std::string_view value)
+    {
+        if (!fail_value.empty() && value == fail_value)
+            return EPERM;
+        writes.push_back(file.filename().string() + " " + std::string(value));
+        const std::string name = file.filename().string();
+        if (name == "devices.allow" || name == "devices.deny")
+            devices_write(file.parent_path() / "devices.list", name == "devices.allow", std::string(value));
+        return 0;
+    }
+
+    // The v1 devices controller's list: "a *:* rwm" while allowing all,
+    // else its exceptions; an allow merges access into the line for the
+    // same device, a deny takes access away from it.
+    static void devices_write(const stdfs::path& list, bool allow, const std::string& value)
+    {
+        if (value == "a") {
+            put(list, allow ? "a *:* rwm\n" : "");
+            return;
+        }
+        std::string text = slurp(list);
+        if (text.starts_with("a "))
+            return;  // exceptions of allow-all mode are not listed
+        std::istringstream in(value);
+        std::string type, nums, acc;
+        in >> type >> nums >> acc;
+        std::vector<std::string> lines;
+        std::istringstream l(text);
+        bool found = false;
+        for (std::string line; std::getline(l, line);) {
+            if (line.starts_with(type + " " + nums + " ")) {
+                found = true;
+                std::string have = line.substr(type.size() + nums.size() + 2);
+                std::string merged;
+                for (char c : std::string("rwm")) {
+                    bool in_have = have.find(c) != std::string::npos, in_acc = acc.find(c) != std::string::npos;
+                    if (allow ? (in_have || in_acc) : (in_have && !in_acc))
+                        merged += c;
+                }
+                if (!merged.empty())
+                    lines.push_back(type + " " + nums + " " + merged);
+                continue;
+            }
+            lines.push_back(line);
+        }
+        if (!found && allow)
+            lines.push_back(value);
+        std::string out;
+        for (const auto& line : lines)
+            out += line + "\n";
+        put(list, out);
     }
 
     Options opt_;
@@ -1156,4 +1224,104 @@ TEST(CgroupLimits, V2WritesTheUnifiedFiles)
     cgroup::Limits none;
     none.cpu_percent = 0;
     EXPECT_EQ(files_of(cgroup::plan_limits(*pc, none)), (std::vector<std::string>{"cpu.max=max 100000"}));
+}
+
+// --- device rules (v1 files; the BPF program is in test_devices.cpp) -----------
+
+namespace {
+
+using cgroup::DeviceRule;
+using cgroup::kAnyDevice;
+constexpr unsigned kRw = cgroup::kDevRead | cgroup::kDevWrite;
+
+const std::vector<DeviceRule> base_rules{
+    {'c', kAnyDevice, kAnyDevice, cgroup::kDevMknod},
+    {'c', 1, 3, kRw},
+    {'c', 136, kAnyDevice, kRw},
+};
+
+}  // namespace
+
+TEST(CgroupDevices, V1RuleText)
+{
+    EXPECT_EQ(cgroup::v1_rule_text({'c', 1, 3, kRw}), "c 1:3 rw");
+    EXPECT_EQ(cgroup::v1_rule_text({'b', kAnyDevice, kAnyDevice, cgroup::kDevMknod}), "b *:* m");
+    EXPECT_EQ(cgroup::v1_rule_text({'c', 136, kAnyDevice, kRw | cgroup::kDevMknod}), "c 136:* rwm");
+}
+
+TEST(CgroupDevices, V1FreshCgroupDeniesAllFirstThenAllowsEachRule)
+{
+    FakeCgroupfs f({});
+    auto pc = f.create();
+    f.writes.clear();
+    auto warnings = cgroup::apply_device_rules(*pc, base_rules);
+    EXPECT_EQ(f.writes, (std::vector<std::string>{"devices.deny a", "devices.allow c 1:3 rw",
+                                                  "devices.allow c 136:* rw", "devices.allow c *:* m"}));
+    EXPECT_EQ(slurp(fake_dir(f, "devices") / "devices.list"), "c 1:3 rw\nc 136:* rw\nc *:* m\n");
+    // The fake unified directory is no cgroup2: the program cannot be
+    // attached, and the v1 rules, which are in force, say so.
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("enforced by the v1 devices cgroup only"), std::string::npos) << warnings[0];
+}
+
+TEST(CgroupDevices, V1ChangeWritesOnlyTheDifferenceTakingAwayFirst)
+{
+    FakeCgroupfs f({});
+    auto pc = f.create();
+    cgroup::apply_device_rules(*pc, base_rules);
+    f.writes.clear();
+    auto want = base_rules;
+    want[1].access = cgroup::kDevRead;            // 1:3 loses w
+    want.push_back({'c', 10, 200, kRw});          // tun comes
+    want.erase(want.begin() + 2);                 // ptys go
+    cgroup::apply_device_rules(*pc, want);
+    EXPECT_EQ(f.writes, (std::vector<std::string>{"devices.deny c 1:3 w", "devices.deny c 136:* rw",
+                                                  "devices.allow c 10:200 rw"}));
+    EXPECT_EQ(slurp(fake_dir(f, "devices") / "devices.list"), "c 1:3 r\nc *:* m\nc 10:200 rw\n");
+    // Nothing to do: nothing written.
+    f.writes.clear();
+    cgroup::apply_device_rules(*pc, want);
+    EXPECT_TRUE(f.writes.empty());
+}
+
+TEST(CgroupDevices, V1FailedWritePutsTheListBack)
+{
+    FakeCgroupfs f({});
+    auto pc = f.create();
+    cgroup::apply_device_rules(*pc, base_rules);
+    auto sorted_list = [&] {
+        std::istringstream in(slurp(fake_dir(f, "devices") / "devices.list"));
+        std::set<std::string> lines;
+        for (std::string line; std::getline(in, line);)
+            lines.insert(line);
+        return lines;
+    };
+    const auto before = sorted_list();
+    auto want = base_rules;
+    want.erase(want.begin() + 1);
+    want.push_back({'b', 8, 0, cgroup::kDevRead});
+    f.fail_value = "b 8:0 r";  // the parent does not have it
+    test::expect_error_containing([&] { cgroup::apply_device_rules(*pc, want); }, ExitCode::System,
+                                  {"devices.allow", "Operation not permitted (nothing was changed)"});
+    EXPECT_EQ(sorted_list(), before);
+}
+
+TEST(CgroupDevices, V1FailureOnAFreshCgroupGoesBackToAllowAll)
+{
+    FakeCgroupfs f({});
+    auto pc = f.create();
+    f.fail_value = "c 136:* rw";
+    test::expect_error_containing([&] { cgroup::apply_device_rules(*pc, base_rules); }, ExitCode::System,
+                                  {"nothing was changed"});
+    EXPECT_EQ(slurp(fake_dir(f, "devices") / "devices.list"), "a *:* rwm\n");
+}
+
+TEST(CgroupDevices, V2WithoutAProgramIsAnError)
+{
+    // cgroup2 alone: the BPF program is the only enforcement, so failing to
+    // attach it fails the whole step (here: the fake directory is no cgroup).
+    FakeCgroupfs f({.v2_only = true});
+    auto pc = f.create();
+    test::expect_error_containing([&] { cgroup::apply_device_rules(*pc, base_rules); }, ExitCode::System,
+                                  {"bpf("});
 }
