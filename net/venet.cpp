@@ -169,15 +169,20 @@ VenetState setup_venet(int ct_netns_fd, unsigned ctid, const std::vector<IpAddr>
     st.host_netns = current_netns();
     st.host_if = venet_host_name(ctid);
     try {
-        // A host end left from an earlier run of this CT (its namespace is
-        // torn down asynchronously) would make the name clash.
-        delete_link(host, st.host_if);
+        // A device of that name is not ours to remove: every stop, reboot
+        // and recovery deletes this CT's own host end from its run state.
+        if (find_link(host, st.host_if))
+            throw Error(ExitCode::System, "host device " + st.host_if +
+                                              " exists already (another container, or another installation, uses it)",
+                        EEXIST);
         create_veth(host, st.host_if, kCtVenet, ct_netns_fd);
         set_link_up(host, st.host_if);
         set_link_up(ct, "lo");
         set_link_up(ct, kCtVenet);
         add_venet_addresses(ct_netns_fd, st, addrs, devs);
     } catch (Error& e) {
+        if (e.sys_errno() == EEXIST && st.addrs.empty())
+            st.host_if.clear();  // not ours: leave it
         try {
             teardown_venet(st);
         } catch (const Error&) {

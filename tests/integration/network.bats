@@ -312,3 +312,13 @@ assert_net_clean() {
     local d
     for d in $(test_cgroup_dirs); do [ ! -e "$d/101" ] || fail "cgroup $d/101 left"; done
 }
+
+@test "a host device that already has the CT's venet name is not touched: start fails and says why" {
+    ip -n "$VH" link add venet101 type veth peer name someone-else
+    run hv start 101
+    assert_failure
+    assert_output --partial "host device venet101 exists already"
+    run ip -n "$VH" -o link show venet101
+    assert_success
+    [ ! -e "$T/run/101" ]
+}
