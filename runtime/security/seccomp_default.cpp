@@ -19,9 +19,9 @@
 // * acct: the host's process accounting file.
 // * add_key request_key keyctl: keyrings are not per container. Without a
 //   user namespace, container root is uid 0, and uid 0's user keyring is host
-//   root's. systemd (KeyringMode=) and journald treat EPERM from keyctl as
-//   "keyring prohibited" and go on without one, as they do under Docker,
-//   whose profile denies the same three.
+//   root's. systemd, setting up a service's session keyring (KeyringMode=),
+//   logs EPERM from keyctl as "keyring access prohibited" and goes on
+//   without one, as it does under Docker, whose profile denies the same three.
 // * userfaultfd: the classic way to hold the kernel still in a race; nothing a
 //   distribution boots with uses it.
 // * perf_event_open and bpf: container root keeps perfmon and bpf (they are
