@@ -86,12 +86,22 @@ assert_stopped_clean() {
 @test "every process, init and exec'd ones, is in the process container" {
     vessel start 101
     vessel exec 101 sleep 1000 &
+    local exec_pid=$!
     sleep 0.5
     procs=$(ct_cgroup_procs 101)
     [ -n "$procs" ]
     init=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")
     echo "$procs" | grep -qx "$init"
-    pgrep -f '^sleep 1000' | while read -r p; do echo "$procs" | grep -qx "$p" || fail "sleep $p not in the container"; done
+    # The command descends from this test's `vessel exec` (other suites on
+    # the machine may run a sleep 1000 of their own).
+    local sleeper="" p q
+    for p in $(pgrep -f '^sleep 1000'); do
+        q=$p
+        while [ "$q" -gt 1 ] && [ "$q" != "$exec_pid" ]; do q=$(awk '{ print $4 }' "/proc/$q/stat" 2>/dev/null || echo 1); done
+        [ "$q" = "$exec_pid" ] && sleeper=$p
+    done
+    [ -n "$sleeper" ]
+    echo "$procs" | grep -qx "$sleeper" || fail "sleep $sleeper not in the container"
     for d in $(test_cgroup_dirs); do
         [ -n "$(cat "$d/101/cgroup.procs")" ] || fail "$d/101 has no processes"
     done
