@@ -110,8 +110,7 @@ int cmd_set(Context& ctx, const std::vector<std::string>& args)
                                std::pair{"gw6", &req.netif.gw6}})
         if (vm.count(name))
             *field = vm[name].as<std::string>();
-    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty() && req.netif.empty() && req.netif.gw.empty() &&
-        req.netif.gw6.empty() && req.devices.empty())
+    if (req.empty())
         throw UsageError("set: no parameters given");
     with_context("set " + std::to_string(id), [&] { lifecycle::set_ct(ctx.global(), id, req); });
     return 0;

@@ -32,8 +32,8 @@ constexpr std::string_view kAtNextStart[] = {"NUMPTY", "CAPABILITY"};
 
 void set_ct(const config::GlobalConfig& global, config::CtId id, const SetRequest& req)
 {
-    const bool netif_given = !req.netif.empty() || !req.netif.gw.empty() || !req.netif.gw6.empty();
-    if (req.values.empty() && req.ipadd.empty() && req.ipdel.empty() && !netif_given && req.devices.empty())
+    const bool netif_given = !req.netif.empty();
+    if (req.empty())
         throw Error(ExitCode::InvalidParameter, "nothing to set");
     check_device_change(req.devices);
     // Syntax first, every value, before anything is looked at or locked.

@@ -22,6 +22,12 @@ struct SetRequest {
     NetifChange netif;
     DeviceChange devices;  // --devnodes, --devices: edits of DEVNODES and DEVICES
     bool save = false;
+
+    // Nothing to change (--save alone is not a change).
+    bool empty() const
+    {
+        return values.empty() && ipadd.empty() && ipdel.empty() && netif.empty() && devices.empty();
+    }
 };
 
 // Validates every value first (Error(InvalidValue) naming the key; nothing

@@ -20,7 +20,7 @@ struct NetifChange {
     std::vector<std::string> ipadd, ipdel;
     std::string gw, gw6;
 
-    bool empty() const { return add.empty() && del.empty() && ifname.empty(); }
+    bool empty() const { return add.empty() && del.empty() && ifname.empty() && gw.empty() && gw6.empty(); }
 };
 
 struct NetifEdit {

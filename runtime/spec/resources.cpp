@@ -73,16 +73,6 @@ std::string parse_cpumask(std::string_view text)
 
 }  // namespace
 
-std::vector<std::string_view> resource_keys()
-{
-    std::vector<std::string_view> out;
-    for (const auto& f : kFeeds)
-        for (auto k : f.keys)
-            if (!k.empty())
-                out.push_back(k);
-    return out;
-}
-
 Resources resources_from(const Lookup& get, const std::filesystem::path& private_dir,
                          const std::set<std::string, std::less<>>* only)
 {

@@ -34,9 +34,6 @@ struct Resources {
 
 using Lookup = std::function<std::optional<std::string>(std::string_view key)>;
 
-// The configuration keys this translation reads, in table order.
-std::vector<std::string_view> resource_keys();
-
 // Translates the values `get` returns. A limit is included when one of its
 // keys is set (`only` == nullptr: what start applies) or when one of its keys
 // is in *only (what `vessel set` changes; the other keys of the same limit
