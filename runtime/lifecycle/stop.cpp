@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <climits>
+#include <memory>
 #include <string>
 
 #include "ns/clone.h"
@@ -27,10 +28,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Waits until the process behind pidfd has exited; false on timeout.
-bool wait_exit(int pidfd, const ProcessRef& init, std::chrono::milliseconds timeout)
+bool wait_exit(int pidfd, const ProcessRef& process, std::chrono::milliseconds timeout)
 {
     const auto deadline = Clock::now() + timeout;
-    while (init.alive()) {
+    while (process.alive()) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0)
             return false;
@@ -41,6 +42,19 @@ bool wait_exit(int pidfd, const ProcessRef& init, std::chrono::milliseconds time
             ::usleep(20000);
     }
     return true;
+}
+
+// A pidfd for a process that may end at any moment: none (and polling
+// instead) when it already has.
+UniqueFd open_pidfd_if_alive(const ProcessRef& process)
+{
+    if (!process.alive())
+        return UniqueFd();
+    try {
+        return ns::pidfd_open(process.pid);
+    } catch (const Error&) {
+        return UniqueFd();
+    }
 }
 
 // The signal a container's init takes as "power off": systemd's
@@ -69,11 +83,12 @@ void stop_ct(const config::GlobalConfig& global, config::CtId id, const StopOpti
     auto spec = spec::build_spec(ct, global, features::probe());
     const unsigned timeout = opts.timeout.value_or(spec.stop_timeout);
 
-    auto lock = CtLock::acquire(global, id);
+    auto lock = std::make_unique<CtLock>(CtLock::acquire(global, id));
     if (!recover_leftovers(global, id))
         throw Error(ExitCode::NotRunning, "Container is not running");
     auto state = *load_run_state(global, id);
     UniqueFd pidfd = ns::pidfd_open(state.init.pid);
+    UniqueFd monitor_fd = open_pidfd_if_alive(state.monitor);
     if (!state.init.alive())
         throw Error(ExitCode::NotRunning, "Container is not running");
 
@@ -106,6 +121,13 @@ void stop_ct(const config::GlobalConfig& global, config::CtId id, const StopOpti
             throw Error(ExitCode::CannotStop, "Unable to stop container: init survived SIGKILL");
     }
     teardown(global, id, state);
+    // The monitor wakes on init's death and then waits for this lock; it
+    // finds the state gone and exits. Waiting for that here means nothing of
+    // the CT still runs when stop returns. A monitor that does not go (one
+    // stuck in the kernel) is reported, not a failed stop: the CT is down.
+    lock.reset();
+    if (!wait_exit(monitor_fd.get(), state.monitor, std::chrono::seconds(5)))
+        log::info("The container's monitor (pid " + std::to_string(state.monitor.pid) + ") has not exited yet");
     log::info("Container was stopped");
     if (state.mounted_by_start)
         log::info("Container is unmounted");

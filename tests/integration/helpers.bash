@@ -43,6 +43,15 @@ per_test_setup() {
     VESSEL_CONF=$(make_conf "$T" "${SHARED_TEMPLATE:-$T/template}")
 }
 
+# A field of a CT's run state, e.g. `run_state_field 101 init.pid`.
+run_state_field() {
+    python3 -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v[k]
+print(v)' "$T/run/$1/state.json" "$2"
+}
+
 # How many processes run below the suite: below tests/subreaper (which
 # adopts every orphan, monitors and CT inits included), or on the whole host
 # when the suite runs without it. Other work on the machine does not count.
@@ -52,16 +61,29 @@ suite_process_count() {
         if grep -q subreaper "/proc/$p/cmdline" 2>/dev/null; then top=$p; break; fi
         p=$(awk '{ print $4 }' "/proc/$p/stat")
     done
-    ps -e -o pid=,ppid= | awk -v top="$top" '
-        { parent[$1] = $2 }
+    # Zombies are not counted: they have exited, and the subreaper collects
+    # them as soon as it is scheduled.
+    ps -e -o pid=,ppid=,stat= | awk -v top="$top" '
+        { parent[$1] = $2; zombie[$1] = ($3 ~ /^Z/) }
         END {
             n = 0
             for (pid in parent) {
+                if (zombie[pid]) continue
                 for (q = pid; q != "" && q != 0 && q != 1 && q != top; q = parent[q]) {}
                 if (q == top && pid != top) n++
             }
             print n
         }'
+}
+
+# True while the process PID that started at START (field 22 of its stat)
+# runs; false once it has exited, even if it is a zombie not yet collected.
+process_running() {
+    local f
+    f=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    f=${f##*) }
+    set -- "$2" $f   # $2 is now field 3 (state), so field 22 is ${21}
+    [ "$1" = "${21}" ] && [ "$2" != Z ] && [ "$2" != X ]
 }
 
 # per_test_setup plus CT 101 created from the shared template: the start of

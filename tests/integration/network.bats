@@ -165,7 +165,7 @@ assert_net_clean() {
     hv -q start 101
     ping4 198.51.100.7
     # init dies on its own (as if it crashed); the monitor cleans up.
-    kill -KILL "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")"
+    kill -KILL "$(run_state_field 101 init.pid)"
     for _ in $(seq 50); do [ ! -e "$T/run/101" ] && break; sleep 0.1; done
     [ ! -e "$T/run/101" ]
     assert_net_clean 101
@@ -176,10 +176,10 @@ assert_net_clean() {
     echo 'IP_ADDRESS="198.51.100.7"' >> "$T/conf/101.conf"
     hv -q start 101
     local old
-    old=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")
+    old=$(run_state_field 101 init.pid)
     hv exec 101 reboot
     for _ in $(seq 100); do
-        new=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json" 2>/dev/null)
+        new=$(run_state_field 101 init.pid 2>/dev/null)
         [ -n "$new" ] && [ "$new" != "$old" ] && break
         sleep 0.1
     done

@@ -60,7 +60,7 @@ assert_stopped_clean() {
     vessel start 101
     [ "$(vessel exec 101 hostname)" = ct101.example.com ]
     [ "$(hostname)" != ct101.example.com ]
-    init=$(jq -r .init.pid "$T/run/101/state.json" 2>/dev/null || python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")
+    init=$(run_state_field 101 init.pid)
     for ns in pid mnt uts ipc net cgroup; do
         [ "$(readlink /proc/$init/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] || fail "$ns namespace shared with the host"
     done
@@ -90,7 +90,7 @@ assert_stopped_clean() {
     sleep 0.5
     procs=$(ct_cgroup_procs 101)
     [ -n "$procs" ]
-    init=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")
+    init=$(run_state_field 101 init.pid)
     echo "$procs" | grep -qx "$init"
     # The command descends from this test's `vessel exec` (other suites on
     # the machine may run a sleep 1000 of their own).
@@ -277,10 +277,10 @@ SH
 
 @test "reboot inside the CT restarts it" {
     vessel start 101 --wait
-    old=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["start_time"])' "$T/run/101/state.json")
+    old=$(run_state_field 101 init.start_time)
     vessel exec 101 reboot
     for _ in $(seq 100); do
-        new=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["start_time"])' "$T/run/101/state.json" 2>/dev/null || echo gone)
+        new=$(run_state_field 101 init.start_time 2>/dev/null || echo gone)
         [ "$new" != "$old" ] && [ "$new" != gone ] && break
         sleep 0.1
     done
@@ -293,16 +293,16 @@ SH
 
 @test "restart stops and starts again" {
     vessel start 101
-    old=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["start_time"])' "$T/run/101/state.json")
+    old=$(run_state_field 101 init.start_time)
     run vessel restart 101
     assert_success
-    new=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["start_time"])' "$T/run/101/state.json")
+    new=$(run_state_field 101 init.start_time)
     [ "$new" != "$old" ]
 }
 
 @test "killing the monitor leaves the CT running and manageable" {
     vessel start 101
-    mon=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monitor"]["pid"])' "$T/run/101/state.json")
+    mon=$(run_state_field 101 monitor.pid)
     kill -KILL "$mon"
     sleep 0.2
     run vessel status 101
@@ -314,10 +314,22 @@ SH
     assert_stopped_clean 101
 }
 
+@test "when stop returns, the CT's monitor has exited too" {
+    local how
+    for how in --fast ""; do
+        vessel start 101
+        mon=$(run_state_field 101 monitor.pid)
+        started=$(run_state_field 101 monitor.start_time)
+        process_running "$mon" "$started"
+        vessel stop $how 101
+        ! process_running "$mon" "$started" || fail "monitor $mon still runs after stop $how"
+    done
+}
+
 @test "a CT whose init died unattended is cleaned up by the next status" {
     vessel start 101
-    mon=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monitor"]["pid"])' "$T/run/101/state.json")
-    init=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init"]["pid"])' "$T/run/101/state.json")
+    mon=$(run_state_field 101 monitor.pid)
+    init=$(run_state_field 101 init.pid)
     kill -KILL "$mon"
     kill -KILL "$init"
     sleep 0.3
