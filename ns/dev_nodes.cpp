@@ -1,6 +1,8 @@
 #include "ns/dev_nodes.h"
 
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -8,6 +10,8 @@
 #include <array>
 #include <cerrno>
 
+#include "ns/path.h"
+#include "ns/syscalls.h"
 #include "ns/rootfs.h"
 #include "runtime/base/error.h"
 #include "runtime/base/unique_fd.h"
@@ -80,13 +84,65 @@ bool is_builtin_dev_name(std::string_view name)
     return false;
 }
 
-void make_dev_node(int dev_fd, const ExtraDevNode& n)
+void bind_host_dev_node(int dir_fd, const std::string& leaf, const ExtraDevNode& n)
+{
+    const std::string host = "/dev/" + n.name;
+    UniqueFd src(::open(host.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!src)
+        throw_errno("mknod not permitted and no " + host + " to bind");
+    struct stat st {};
+    if (::fstat(src.get(), &st) != 0)
+        throw_errno("stat " + host);
+    if (!same_device(st, n))
+        throw Error(ExitCode::System, "mknod not permitted and " + host + " is not the right device", ENODEV);
+    UniqueFd target = make_mount_point(dir_fd, leaf, MountPointKind::File);
+    if (::mount(fd_path(src.get()).c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) != 0)
+        throw_errno("bind " + host);
+}
+
+std::vector<UniqueFd> detached_dev_nodes(const std::vector<ExtraDevNode>& nodes, uid_t uid, gid_t gid)
+{
+    std::vector<UniqueFd> out;
+    if (nodes.empty())
+        return out;
+    UniqueFd tmpfs(sys::detached_tmpfs("mode=0700,size=4k"));
+    if (!tmpfs)
+        throw_errno("a tmpfs for the container's device nodes");
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        const ExtraDevNode& n = nodes[i];
+        with_context("mknod /dev/" + n.name, [&] {
+            const std::string leaf = std::to_string(i);
+            const mode_t type = n.type == 'b' ? S_IFBLK : S_IFCHR;
+            if (mknod_exact(tmpfs.get(), leaf.c_str(), type | (n.mode & 07777), makedev(n.major, n.minor)) != 0)
+                throw_errno("mknod");
+            if (::fchownat(tmpfs.get(), leaf.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+                throw_errno("chown to the container's root");
+            UniqueFd one(sys::open_tree(tmpfs.get(), leaf.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+            if (!one)
+                throw_errno("open_tree");
+            out.push_back(std::move(one));
+        });
+    }
+    return out;
+}
+
+void make_dev_node(int dev_fd, const ExtraDevNode& n, int detached)
 {
     with_context("mknod /dev/" + n.name, [&] {
         Parent p = walk_to_parent(dev_fd, n.name, true);
         const mode_t type = n.type == 'b' ? S_IFBLK : S_IFCHR;
         if (mknod_exact(p.dir.get(), p.leaf.c_str(), type | (n.mode & 07777), makedev(n.major, n.minor)) == 0)
             return;
+        if (errno == EPERM) {
+            if (detached < 0) {
+                bind_host_dev_node(p.dir.get(), p.leaf, n);
+                return;
+            }
+            UniqueFd target = make_mount_point(p.dir.get(), p.leaf, MountPointKind::File);
+            if (sys::move_mount_fds(detached, target.get()) != 0)
+                throw_errno("attach the node made by the host");
+            return;
+        }
         if (errno != EEXIST)
             throw_errno("mknod");
         struct stat st {};

@@ -114,10 +114,15 @@ void replace_in_root(int root_fd, std::string_view rel, std::string_view data)
     const std::string what = shown(rel) + " in the container root";
     UniqueFd dir = open_in_root_strict(root_fd, where.dir, O_PATH | O_DIRECTORY);
 
-    mode_t mode = 0644;
-    uid_t uid = 0;
-    gid_t gid = 0;
+    // A new file belongs to the container's root user: whoever owns the
+    // root directory on disk (0, or LOCAL_UID in a tree whose ownership was
+    // shifted for a user namespace).
     struct stat st {};
+    if (::fstat(root_fd, &st) != 0)
+        throw_errno("stat the container root");
+    mode_t mode = 0644;
+    uid_t uid = st.st_uid;
+    gid_t gid = st.st_gid;
     if (::fstatat(dir.get(), where.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
         if (S_ISLNK(st.st_mode))
             throw Error(ExitCode::System,

@@ -24,9 +24,10 @@ std::optional<std::string> read_in_root(int root_fd, std::string_view rel);
 
 // Replaces rel below root_fd with a file holding data: a temporary file in
 // the same directory (reached through the verified directory fd), written
-// and fsynced, takes the old file's mode and owner (0644 root for a new
-// one) and is renamed over it. The directory must exist. A symlink, a
-// directory or another non-regular file at rel is refused, never replaced.
+// and fsynced, takes the old file's mode and owner (for a new one 0644 and
+// the owner of the root directory, the CT's root user) and is renamed over
+// it. The directory must exist. A symlink, a directory or another
+// non-regular file at rel is refused, never replaced.
 void replace_in_root(int root_fd, std::string_view rel, std::string_view data);
 
 }  // namespace vessel::ns

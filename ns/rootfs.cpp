@@ -92,24 +92,6 @@ void mount_sys(int root_fd, bool readonly)
     });
 }
 
-// Without CAP_MKNOD in the initial user namespace (a container with its own
-// user namespace), the node is the host's, bind-mounted onto an empty file.
-void bind_host_node(int dev_fd, const DevNode& n, const std::string& step)
-{
-    const std::string host = std::string("/dev/") + n.name;
-    UniqueFd src(::open(host.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!src)
-        throw_errno(step + ": mknod not permitted and no " + host + " to bind");
-    struct stat st {};
-    if (::fstat(src.get(), &st) != 0)
-        throw_errno(step + ": stat " + host);
-    if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != n.major || minor(st.st_rdev) != n.minor)
-        throw Error(ExitCode::System, step + ": mknod not permitted and " + host + " is not the right device", ENODEV);
-    UniqueFd target = make_mount_point(dev_fd, n.name, MountPointKind::File);
-    if (::mount(fd_path(src.get()).c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) != 0)
-        throw_errno(step + ": bind " + host);
-}
-
 void make_dev_nodes(int dev_fd)
 {
     size_t count = 0;
@@ -121,13 +103,14 @@ void make_dev_nodes(int dev_fd)
         if (::mknodat(dev_fd, n.name, type | n.mode, makedev(n.major, n.minor)) == 0)
             continue;
         if (errno == EPERM)
-            bind_host_node(dev_fd, n, step);
+            with_context(step, [&] { bind_host_dev_node(dev_fd, n.name, ExtraDevNode{n.name, n.type, n.major, n.minor}); });
         else
             throw_errno(step);
     }
 }
 
-void mount_dev(int root_fd, unsigned numpty, const std::vector<ExtraDevNode>& extra_nodes)
+void mount_dev(int root_fd, unsigned numpty, const std::vector<ExtraDevNode>& extra_nodes,
+               const std::vector<int>& node_trees)
 {
     std::string step = "mount /dev";
     UniqueFd dev = with_context(step, [&] {
@@ -141,8 +124,8 @@ void mount_dev(int root_fd, unsigned numpty, const std::vector<ExtraDevNode>& ex
     });
 
     make_dev_nodes(dev.get());
-    for (const auto& n : extra_nodes)
-        make_dev_node(dev.get(), n);
+    for (size_t i = 0; i < extra_nodes.size(); ++i)
+        make_dev_node(dev.get(), extra_nodes[i], i < node_trees.size() ? node_trees[i] : -1);
 
     step = "mount /dev/pts";
     with_context(step, [&] {
@@ -214,15 +197,23 @@ void setup_rootfs(const RootfsSpec& spec)
     // pivot_root needs the new root to be a mount point; a bind of the root
     // on itself makes it one and carries the mounts below it (MS_REC).
     const std::string root = spec.root.string();
-    if (::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-        throw_errno("bind " + root);
-    UniqueFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd root_fd;
+    if (spec.root_tree >= 0) {
+        if (sys::move_mount_fds(spec.root_tree, spec.root_target) != 0)
+            throw_errno("attach the container's root tree on " + root);
+        // The tree's fd names the root of the mount now attached.
+        root_fd.reset(::openat(spec.root_tree, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    } else {
+        if (::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+            throw_errno("bind " + root);
+        root_fd.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    }
     if (!root_fd)
         throw_errno("open " + root);
 
     mount_proc(root_fd.get());
     mount_sys(root_fd.get(), spec.sys_readonly);
-    mount_dev(root_fd.get(), spec.numpty, spec.dev_nodes);
+    mount_dev(root_fd.get(), spec.numpty, spec.dev_nodes, spec.dev_node_trees);
     // After /dev: masked files get the container's own, verified /dev/null.
     protect_kernel_paths(root_fd.get(), spec.own_net_ns);
     with_context("cgroup view", [&] { mount_cgroup_view(root_fd.get(), spec.cgroups); });

@@ -19,6 +19,13 @@ namespace vessel::ns {
 
 struct RootfsSpec {
     std::filesystem::path root;   // VE_ROOT (already mounted)
+    // A detached copy of root made by the host (userns.h detached_tree,
+    // idmapped or not), and an O_PATH fd of root in this mount namespace:
+    // a child in a user namespace of its own attaches the copy there by fd
+    // instead of binding root by path, which it may not be allowed to walk
+    // to any more. -1: bind root.
+    int root_tree = -1;
+    int root_target = -1;
     unsigned numpty = 0;          // devpts max= (0: kernel default)
     bool sys_readonly = true;
     // Runs after the default mounts and before pivot_root, with an O_PATH fd
@@ -31,8 +38,11 @@ struct RootfsSpec {
     bool own_net_ns = false;
     // cgroupfs at /sys/fs/cgroup (cgroup_view.h); Kind::None mounts nothing.
     CgroupView cgroups;
-    // DEVNODES: made in the fresh /dev after the default nodes.
+    // DEVNODES: made in the fresh /dev after the default nodes; in a user
+    // namespace, attached from dev_node_trees (dev_nodes.h
+    // detached_dev_nodes), in the same order.
     std::vector<ExtraDevNode> dev_nodes{};
+    std::vector<int> dev_node_trees{};
 };
 
 // In the child, in a new mount namespace (and, for /proc to show the

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 
 namespace vessel::ns::sys {
 
@@ -88,13 +89,56 @@ int open_tree(int dirfd, const char* path, unsigned flags)
     return static_cast<int>(::syscall(SYS_open_tree, dirfd, path, flags));
 }
 
-int mount_set_attr(int fd, std::uint64_t attr_set)
+int mount_set_attr(int fd, std::uint64_t attr_set, unsigned flags, int userns_fd)
 {
     if (missing(kDetachedMount))
         return enosys();
     struct mount_attr attr {};
     attr.attr_set = attr_set;
-    return static_cast<int>(::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr));
+    if (userns_fd >= 0)
+        attr.userns_fd = static_cast<std::uint64_t>(userns_fd);
+    return static_cast<int>(::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | flags, &attr, sizeof attr));
+}
+
+int detached_tmpfs(const char* options)
+{
+    if (missing(kDetachedMount))
+        return enosys();
+    int fs = static_cast<int>(::syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC));
+    if (fs < 0)
+        return -1;
+    std::string opts = options;
+    for (size_t start = 0; start <= opts.size();) {
+        size_t comma = opts.find(',', start);
+        std::string item = opts.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        start = comma == std::string::npos ? opts.size() + 1 : comma + 1;
+        if (item.empty())
+            continue;
+        const size_t eq = item.find('=');
+        const std::string key = item.substr(0, eq);
+        const std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
+        if (::syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key.c_str(), value.c_str(), 0) != 0) {
+            const int err = errno;
+            ::close(fs);
+            errno = err;
+            return -1;
+        }
+    }
+    int mnt = -1;
+    if (::syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0)
+        mnt = static_cast<int>(::syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
+    const int err = errno;
+    ::close(fs);
+    errno = err;
+    return mnt;
+}
+
+int move_mount_fds(int from, int to)
+{
+    if (missing(kDetachedMount))
+        return enosys();
+    return static_cast<int>(
+        ::syscall(SYS_move_mount, from, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
 }
 
 }  // namespace vessel::ns::sys

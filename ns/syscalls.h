@@ -62,7 +62,15 @@ int pidfd_send_signal(int pidfd, int sig);
 int setns_pidfd(int pidfd, int nstype);
 int pivot_root(const char* new_root, const char* put_old);
 int open_tree(int dirfd, const char* path, unsigned flags);
-// mount_setattr(fd, "", AT_EMPTY_PATH, {attr_set}) on the mount fd refers to.
-int mount_set_attr(int fd, std::uint64_t attr_set);
+// mount_setattr(fd, "", AT_EMPTY_PATH | flags, {attr_set, userns_fd}) on the
+// mount fd refers to; flags may add AT_RECURSIVE, userns_fd goes with
+// MOUNT_ATTR_IDMAP.
+int mount_set_attr(int fd, std::uint64_t attr_set, unsigned flags = 0, int userns_fd = -1);
+// A tmpfs with these options, created (fsopen, fsconfig, fsmount) but
+// attached nowhere: the fd of its root, or -1 with errno.
+int detached_tmpfs(const char* options);
+// move_mount(from, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH):
+// attaches the detached tree `from` on the directory `to` refers to.
+int move_mount_fds(int from, int to);
 
 }  // namespace vessel::ns::sys

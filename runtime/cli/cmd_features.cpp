@@ -1,6 +1,8 @@
 // `vessel features`: what the kernel offers and which fallback is used.
+#include <filesystem>
 #include <iostream>
 
+#include "ns/userns.h"
 #include "runtime/cli/commands.h"
 #include "runtime/features/features.h"
 #include "runtime/security/seccomp_filter.h"
@@ -23,10 +25,30 @@ security::SeccompConfig global_seccomp(Context& ctx)
     }
 }
 
+// Whether LOCAL_UID containers keep their files' ids here: tried on the
+// nearest existing directory of VE_PRIVATE (the CTID's own does not exist
+// yet for most of them).
+std::string describe_private_idmap(Context& ctx)
+{
+    std::filesystem::path dir;
+    try {
+        dir = ctx.global().ve_private(101).parent_path();
+    } catch (const Error&) {
+        return "";
+    }
+    std::error_code ec;
+    while (!dir.empty() && dir != dir.root_path() && !std::filesystem::is_directory(dir, ec))
+        dir = dir.parent_path();
+    const bool yes = features::probe().user_ns && features::probe().idmapped_mounts && ns::idmap_supported(dir);
+    return "idmapped mounts on VE_PRIVATE (" + dir.string() + "): " +
+           (yes ? std::string("yes") : "no (fallback: ownership shifted on disk for containers with LOCAL_UID)") + "\n";
+}
+
 int cmd_features(Context& ctx, const std::vector<std::string>& args)
 {
     parse_args(args, {}, {});
-    std::cout << features::describe(features::probe()) << security::describe_seccomp(global_seccomp(ctx));
+    std::cout << features::describe(features::probe()) << security::describe_seccomp(global_seccomp(ctx))
+              << describe_private_idmap(ctx);
     return 0;
 }
 }  // namespace

@@ -72,6 +72,7 @@ std::vector<KeyInfo> build_table()
         uint("VERBOSE", S::Global, 0, 10, "verbosity of messages"),
         uint("LOCAL_UID", S::Both, 0, kU32Max - 1, "host uid that container uid 0 maps to"),
         uint("LOCAL_GID", S::Both, 0, kU32Max - 1, "host gid that container gid 0 maps to"),
+        flag("IDMAPPED_MOUNTS", S::Both, "with LOCAL_UID: idmap the private area where the filesystem can (else shift it on disk)"),
 
         // The container itself.
         text("OSTEMPLATE", S::Ct, "OS template the container was created from"),

@@ -85,6 +85,28 @@ bool probe_openat2()
     return errno != ENOSYS;
 }
 
+bool probe_user_ns()
+{
+    if (!path_exists("/proc/self/ns/user"))
+        return false;
+    auto max = fs::read_file("/proc/sys/user/max_user_namespaces");
+    if (!max)
+        return true;  // no sysctl: no limit
+    try {
+        return std::stoul(*max) > 0;
+    } catch (const std::exception&) {
+        return true;
+    }
+}
+
+// mount_setattr() on no fd: EBADF where the call exists, ENOSYS before 5.12.
+bool probe_mount_setattr()
+{
+    errno = 0;
+    ::syscall(SYS_mount_setattr, -1, "", 0, nullptr, 0);
+    return errno != ENOSYS;
+}
+
 bool probe_overlayfs(const std::string& release)
 {
     try {
@@ -151,6 +173,8 @@ Features probe_now()
     f.time_ns = path_exists("/proc/self/ns/time");
     f.cgroup_ns = path_exists("/proc/self/ns/cgroup");
     f.openat2 = probe_openat2();
+    f.user_ns = probe_user_ns();
+    f.idmapped_mounts = probe_mount_setattr();
     f.overlayfs = probe_overlayfs(f.kernel);
     f.cgroup_kill = unified_file(f.cgroups, f.kernel, "cgroup.kill", 5, 14);
     f.cgroup_freeze =
@@ -243,6 +267,13 @@ std::string describe(const Features& f)
     out << "time namespace: " << yes_no(f.time_ns, "", "uptime inside counts from host boot") << '\n';
     out << "cgroup namespace: " << yes_no(f.cgroup_ns, "", "the container sees host cgroup paths") << '\n';
     out << "openat2: " << yes_no(f.openat2, "RESOLVE_IN_ROOT", "component-by-component open with O_NOFOLLOW") << '\n';
+    out << "user namespaces: "
+        << yes_no(f.user_ns, "LOCAL_UID and LOCAL_GID", "containers with LOCAL_UID or LOCAL_GID cannot start")
+        << '\n';
+    out << "idmapped mounts: "
+        << yes_no(f.idmapped_mounts, "where the filesystem allows; see below",
+                  "ownership shifted on disk for containers with LOCAL_UID")
+        << '\n';
     out << "overlayfs: " << yes_no(f.overlayfs, "", "plain directory private areas") << '\n';
     out << "cgroup.kill: " << yes_no(f.cgroup_kill, "", "freeze, SIGKILL each process, thaw") << '\n';
     bool unified_freeze = l.unified && kernel_at_least(f.kernel, 5, 2);

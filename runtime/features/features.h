@@ -19,6 +19,8 @@ struct Features {
     bool time_ns = false;             // time namespaces
     bool cgroup_ns = false;
     bool openat2 = false;             // openat2() with RESOLVE_IN_ROOT
+    bool user_ns = false;             // user namespaces, and a nonzero user.max_user_namespaces
+    bool idmapped_mounts = false;     // mount_setattr(MOUNT_ATTR_IDMAP) (5.12); each filesystem may still refuse
     bool overlayfs = false;
     bool cgroup_kill = false;         // cgroup.kill (v2, 5.14+)
     bool cgroup_freeze = false;       // cgroup.freeze on v2, or the v1 freezer

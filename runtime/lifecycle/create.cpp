@@ -17,6 +17,9 @@
 #include "runtime/config/ctid.h"
 #include "runtime/config/keys.h"
 #include "runtime/lifecycle/lock.h"
+#include "runtime/lifecycle/ownership.h"
+#include "runtime/spec/userns.h"
+#include "runtime/config/values.h"
 
 namespace vessel::lifecycle {
 
@@ -149,6 +152,9 @@ void create_ct(const config::GlobalConfig& global, config::CtId id, const Create
     config::CtConfig ct(global, id, file);
     const stdfs::path priv = ct.ve_private();
     const stdfs::path root = ct.ve_root();
+    auto get = [&ct](std::string_view key) { return ct.get(key); };
+    const auto userns = spec::user_namespace_from(get);
+    const bool idmap_allowed = config::parse_bool(ct.get("IDMAPPED_MOUNTS").value_or("yes"));
 
     struct stat st {};
     if (::lstat(priv.c_str(), &st) == 0 && !dir_is_empty(priv))
@@ -182,6 +188,10 @@ void create_ct(const config::GlobalConfig& global, config::CtId id, const Create
     with_context("extract " + archive.string(), [&] { images::helper::extract(archive, tmp, stats.bytes); });
     if (InterruptGuard::flag())
         throw Error(ExitCode::System, "interrupted");
+    // Where no idmapped mount can show the files as the CT's, they are
+    // shifted to LOCAL_UID now, once (ownership.h).
+    if (userns)
+        with_context("ownership", [&] { prepare_ownership(tmp, userns, idmap_allowed); });
 
     if (dir_is_empty(priv) && ::rmdir(priv.c_str()) != 0)
         throw_errno("rmdir " + priv.string(), ExitCode::CreatePrivate);

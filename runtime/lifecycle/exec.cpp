@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "ns/join.h"
 #include "ns/pty.h"
 #include "ns/sealed_exe.h"
+#include "ns/userns.h"
 #include "runtime/base/error.h"
 #include "runtime/base/log.h"
 #include "runtime/base/process.h"
@@ -40,9 +42,9 @@ struct SpawnPlan {
     int slave = -1;
     int spawn_exe = -1;   // vessel-spawn, sealed
     bool quiet = false;
+    bool userns = false;  // the CT has a user namespace: become its root
     std::uint64_t caps = 0;
     const security::SeccompFilter* seccomp = nullptr;
-    const spec::Resources* resources = nullptr;  // rlimits and I/O priority
     std::vector<char*> argv;  // vessel-spawn's
     std::vector<char*> envp;
 };
@@ -55,6 +57,10 @@ struct SpawnPlan {
     if (!SyncChannel::wait_go(plan.sync))
         ::_exit(126);
     try {
+        // Joined by the parent, the user namespace left the host's uid and
+        // gid, which mean nothing there.
+        if (plan.userns)
+            ns::become_ns_root();
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -77,7 +83,6 @@ struct SpawnPlan {
         if (::chdir("/") != 0)
             throw_errno("chdir /");
         close_fds_except({0, 1, 2, plan.sync, plan.slave, plan.spawn_exe});
-        apply_own_process_limits(*plan.resources);
         // vessel-spawn and the command run under the CT's filter; loaded
         // while sys_admin is still held (see seccomp_filter.h).
         security::load_seccomp(*plan.seccomp);
@@ -162,12 +167,23 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     // inspectable from inside while it still holds host privileges.
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         throw_errno("prctl PR_SET_DUMPABLE");
+    // Inherited by the command; set while this process is still privileged
+    // on the host (process_limits.h).
+    apply_process_limits_to(0, spec.resources);
     std::string how = ns::join_namespaces(state->init.pid, pidfd.get(), flags);
     log::verbose("joined the container with " + how + "; the command starts from vessel-spawn (" + spawn.how + ")");
 
     std::optional<ns::Pty> pty;
     UniqueFd slave;
     if (req.tty) {
+        // In the CT's user namespace the host's uid 0 has no id: the pty
+        // must belong to the CT's root (0 there), or it cannot open it. The
+        // host's uid cannot be named there to go back to; nothing below
+        // needs it (the cgroup.procs files were opened before).
+        if ((flags & CLONE_NEWUSER) != 0) {
+            ::setfsgid(0);
+            ::setfsuid(0);
+        }
         pty = with_context("pty", [] { return ns::open_pty(); });
         // Opened through the master, never by a path the CT could redirect.
         slave = with_context("pty", [&] { return ns::open_pty_slave(*pty); });
@@ -187,7 +203,7 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     plan.quiet = req.quiet;
     plan.caps = state->cap_keep.value_or(spec.cap_keep);
     plan.seccomp = &seccomp;
-    plan.resources = &spec.resources;
+    plan.userns = (flags & CLONE_NEWUSER) != 0;
     for (auto& w : words)
         plan.argv.push_back(w.data());
     plan.argv.push_back(nullptr);
@@ -195,7 +211,11 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
         plan.envp.push_back(e.data());
     plan.envp.push_back(nullptr);
 
-    auto joining = ns::clone_process({0, cgfd ? cgfd.get() : -1, SIGCHLD}, [&]() -> int {
+    // CLONE_INTO_CGROUP checks the caller's ids at clone time, which are
+    // no longer the host's in a CT's user namespace: then the cgroup.procs
+    // files opened before are the way in, for cgroup2 as for v1.
+    const int into_cgroup = cgfd && (flags & CLONE_NEWUSER) == 0 ? cgfd.get() : -1;
+    auto joining = ns::clone_process({0, into_cgroup, SIGCHLD}, [&]() -> int {
         if (pty)
             pty->master.reset();
         joining_child(plan);

@@ -18,9 +18,12 @@
 #include "runtime/security/caps.h"
 #include "runtime/security/seccomp_filter.h"
 #include "ns/clone.h"
+#include "ns/dev_nodes.h"
 #include "ns/join.h"
 #include "ns/rootfs.h"
+#include "ns/userns.h"
 #include "runtime/lifecycle/cgroup_view.h"
+#include "runtime/lifecycle/ownership.h"
 #include "runtime/lifecycle/process_limits.h"
 #include "runtime/lifecycle/sync_channel.h"
 
@@ -72,12 +75,21 @@ void reset_signals()
 }
 
 // Runs in the new namespaces, as the container's PID 1; returns only on error.
-[[noreturn]] void init_child(const spec::ContainerSpec& spec, const security::SeccompFilter& seccomp, int sync)
+[[noreturn]] void init_child(const spec::ContainerSpec& spec, const security::SeccompFilter& seccomp, int sync,
+                             int root_tree, const std::vector<int>& node_trees)
 {
     if (!SyncChannel::wait_go(sync))
         ::_exit(1);
     try {
         reset_signals();
+        // The mount point is this mount namespace's (an fd opened by the
+        // parent names the parent's), and is opened while the host's uid 0
+        // may still walk the path to it.
+        UniqueFd root_target;
+        if (root_tree >= 0)
+            root_target = fs::open_dir(spec.root, O_PATH);
+        if (spec.userns)
+            ns::become_ns_root();
         if (::setsid() < 0)
             throw_errno("setsid");
         // Only now is it in all its cgroups: a cgroup namespace made here has
@@ -91,6 +103,9 @@ void reset_signals()
         rootfs.own_net_ns = (spec.ns_flags & CLONE_NEWNET) != 0;
         rootfs.cgroups = cgroup_view_for(spec.cgroup_layout, (spec.ns_flags & CLONE_NEWCGROUP) != 0);
         rootfs.dev_nodes = spec.devices.nodes;
+        rootfs.root_tree = root_tree;
+        rootfs.root_target = root_target.get();
+        rootfs.dev_node_trees = node_trees;
         with_context("rootfs", [&] { ns::setup_rootfs(rootfs); });
         // The boot marker of the previous run must not satisfy `start --wait`.
         ::unlink("/run/vessel-booted");
@@ -109,7 +124,6 @@ void reset_signals()
                 throw_errno("dup2");
         null.reset();
         close_fds_except({0, 1, 2, sync});
-        apply_own_process_limits(spec.resources);
         // Before the capabilities go: loading needs sys_admin (see seccomp_filter.h).
         with_context("seccomp", [&] { security::load_seccomp(seccomp); });
         with_context("capabilities", [&] { security::apply_caps(spec.cap_keep); });
@@ -159,10 +173,29 @@ LaunchedInit launch_init(const spec::ContainerSpec& spec, cgroup::ProcessContain
         prepare_time_namespace();
     UniqueFd cgfd = cg.unified_fd();
     const security::SeccompFilter seccomp = security::prepare_seccomp(spec.seccomp);
+    // A CT with a user namespace gets its root as a tree to attach (rootfs.h).
+    // Its DEVNODES too: its root may not mknod, and the host's own nodes
+    // carry the host's owner and mode.
+    UniqueFd root_tree;
+    std::vector<UniqueFd> node_trees;
+    std::vector<int> node_tree_fds;
+    if (spec.userns) {
+        with_context("root tree", [&] {
+            UniqueFd idmap = root_is_idmapped(spec.private_dir, spec.userns) ? ns::userns_with_map(*spec.userns)
+                                                                              : UniqueFd();
+            root_tree = ns::detached_tree(spec.root.string(), idmap.get());
+        });
+        node_trees = ns::detached_dev_nodes(spec.devices.nodes, spec.userns->uid, spec.userns->gid);
+        for (const auto& fd : node_trees)
+            node_tree_fds.push_back(fd.get());
+    }
     const int child_sync = sync.child_fd();
-    auto res = ns::clone_process({flags, cgfd ? cgfd.get() : -1, SIGCHLD},
-                                 [&]() -> int { init_child(spec, seccomp, child_sync); });
+    auto res = ns::clone_process({flags, cgfd ? cgfd.get() : -1, SIGCHLD}, [&]() -> int {
+        init_child(spec, seccomp, child_sync, root_tree.get(), node_tree_fds);
+    });
     sync.close_child_end();
+    root_tree.reset();
+    node_trees.clear();
 
     auto fail = [&](Error e) -> LaunchedInit {
         ns::send_signal(res.pidfd.get(), res.pid, SIGKILL);
@@ -178,6 +211,13 @@ LaunchedInit launch_init(const spec::ContainerSpec& spec, cgroup::ProcessContain
         cg.attach(res.pid);
     } catch (Error& e) {
         return fail(e.add_context("process container"));
+    }
+    try {
+        if (spec.userns)
+            with_context("user namespace", [&] { ns::write_id_maps(res.pid, *spec.userns); });
+        apply_process_limits_to(res.pid, spec.resources);
+    } catch (Error& e) {
+        return fail(e);
     }
     LaunchedInit out;
     if (spec.ns_flags & CLONE_NEWNET) {

@@ -36,13 +36,13 @@ int set_memlock(pid_t pid, const spec::Resources::MemLock& m)
 
 }  // namespace
 
-void apply_own_process_limits(const spec::Resources& r)
+void apply_process_limits_to(pid_t pid, const spec::Resources& r)
 {
     if (r.memlock)
-        if (int err = set_memlock(0, *r.memlock))
+        if (int err = set_memlock(pid, *r.memlock))
             throw_errno(err, "LOCKEDPAGES: setrlimit RLIMIT_MEMLOCK");
     if (r.ioprio)
-        if (int err = set_ioprio(0, *r.ioprio))
+        if (int err = set_ioprio(pid, *r.ioprio))
             throw_errno(err, "IOPRIO: ioprio_set");
 }
 

@@ -1,9 +1,11 @@
 #include "runtime/lifecycle/set_devices.h"
 
 #include <fcntl.h>
+#include <sched.h>
 
 #include <algorithm>
 
+#include "ns/join.h"
 #include "runtime/base/error.h"
 #include "runtime/base/unique_fd.h"
 #include "runtime/cgroup/devices.h"
@@ -76,6 +78,15 @@ std::vector<std::string> apply_devices_live(const RunState& state, cgroup::Proce
                                             const DevicePlan& plan)
 {
     std::vector<std::string> warnings = cgroup::apply_device_rules(pc, plan.after.rules);
+    // A node made from here in the /dev of a CT with its own user namespace
+    // could not be opened (that tmpfs is nodev); the start binds the host's
+    // node instead, which needs the CT's mount namespace.
+    if ((ns::namespaces_of(state.init.pid) & CLONE_NEWUSER) != 0) {
+        if (!plan.after.nodes.empty() || !plan.removed_nodes.empty())
+            warnings.push_back("the container has a user namespace: its /dev nodes change at the next start; "
+                               "the access rules apply now");
+        return warnings;
+    }
     try {
         UniqueFd dev = open_ct_dev(state);
         for (const auto& n : plan.after.nodes)

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include "ns/clone.h"
+#include "ns/userns.h"
 #include "runtime/base/error.h"
 #include "runtime/base/unique_fd.h"
 
@@ -38,6 +39,8 @@ void apply_identity(const LiveTarget& t)
         throw_errno("open " + root_path);
     if (!t.state.init.alive())
         throw Error(ExitCode::NotRunning, "Container is not running");
+    // Written as the CT's root (the root may be an idmapped mount).
+    ns::FsIdsAs as_ct_root(ns::host_ids_of_root(pid));
     write_identity_files(root.get(), id);
 }
 

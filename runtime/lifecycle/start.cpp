@@ -29,6 +29,7 @@
 #include "runtime/lifecycle/lock.h"
 #include "runtime/lifecycle/monitor.h"
 #include "runtime/lifecycle/mount.h"
+#include "runtime/lifecycle/ownership.h"
 #include "runtime/lifecycle/run_state.h"
 #include "runtime/lifecycle/teardown.h"
 #include "runtime/spec/container_spec.h"
@@ -79,6 +80,18 @@ void start_ct(const config::GlobalConfig& global, config::CtId id, const StartOp
     if (::stat(spec.private_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw Error(ExitCode::PrivateNotFound, "Container private area " + spec.private_dir.string() + " does not exist");
     check_addresses_free(global, id, spec.ip_addresses);
+    if (spec.userns && !feats.user_ns)
+        throw Error(ExitCode::System, "LOCAL_UID/LOCAL_GID: this kernel has no user namespaces "
+                                      "(or user.max_user_namespaces is 0)");
+    // Before the mount: a shift walks the private area, and what the CT
+    // will see must be settled before any of it is written.
+    const bool idmapped = with_context("ownership", [&] {
+        return prepare_ownership(spec.private_dir, spec.userns, spec.idmapped_mounts);
+    });
+    if (spec.userns)
+        log::verbose(std::string("user namespace: container 0 is host ") + std::to_string(spec.userns->uid) + ":" +
+                     std::to_string(spec.userns->gid) +
+                     (idmapped ? ", files through an idmapped mount" : ", files shifted on disk"));
     // Said here: the monitor that sets the network up has no terminal.
     for (const auto& w : net::venet_host_warnings(spec.ip_addresses, {spec.neighbour_devs}))
         log::warning(w);

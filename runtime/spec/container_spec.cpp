@@ -31,6 +31,10 @@ ContainerSpec build_spec(const config::CtConfig& ct, const config::GlobalConfig&
         s.late_cgroup_ns = features.cgroups.mode == cgroup::Mode::V1 || !features.clone_into_cgroup;
     }
     s.time_ns = features.time_ns;
+    s.userns = user_namespace_from([&ct](std::string_view key) { return ct.get(key); });
+    if (s.userns)
+        s.ns_flags |= CLONE_NEWUSER;
+    s.idmapped_mounts = config::parse_bool(ct.get("IDMAPPED_MOUNTS").value_or("yes"));
     s.cap_keep = security::default_cap_mask();
     if (auto v = ct.get("CAPABILITY"))
         s.cap_keep = with_context("CAPABILITY", [&] { return security::cap_mask_with(s.cap_keep, *v); });

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "runtime/security/seccomp_filter.h"
 #include "runtime/spec/devices.h"
 #include "runtime/spec/resources.h"
+#include "runtime/spec/userns.h"
 
 namespace vessel::spec {
 
@@ -32,6 +34,11 @@ struct ContainerSpec {
     // then, by init itself, instead of by clone3.
     bool late_cgroup_ns = false;
     std::uint64_t cap_keep = 0;       // capability mask for every CT process
+    // LOCAL_UID, LOCAL_GID: a user namespace with this map (CLONE_NEWUSER is
+    // then in ns_flags). IDMAPPED_MOUNTS=no: the private area's ownership
+    // is shifted on disk even where the filesystem could be idmapped.
+    std::optional<ns::IdMap> userns;
+    bool idmapped_mounts = true;
     security::SeccompConfig seccomp;  // SECCOMP_PROFILE, compiled when a process needs it
     std::vector<net::IpAddr> ip_addresses;  // IP_ADDRESS: routed (venet) addresses
     std::string neighbour_devs;             // NEIGHBOUR_DEVS

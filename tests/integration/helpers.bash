@@ -23,6 +23,9 @@ make_conf() {
         echo "RUNDIR=$root/run"
         echo "CGROUP_PARENT=${VESSEL_TEST_CGROUP:-vessel-test-$$}"
         echo "STOP_TIMEOUT=10"
+        # Every CT of the run in a user namespace: the suites again, as
+        # LOCAL_UID containers (not part of tests/run; see tests/README.md).
+        [ -z "${VESSEL_TEST_LOCAL_UID:-}" ] || echo "LOCAL_UID=$VESSEL_TEST_LOCAL_UID"
     } > "$root/vessel.conf"
     echo "$root/vessel.conf"
 }
@@ -160,4 +163,15 @@ def add_hardlink(name, target):
 $body
 tf.close()
 PY
+}
+
+# Nothing of a stopped CT is left: run state, cgroups, the VE_ROOT mount.
+assert_stopped_clean() {
+    local id=$1
+    [ ! -e "$T/run/$id" ] || fail "run state of $id left: $(ls -A "$T/run/$id")"
+    local d
+    for d in $(test_cgroup_dirs); do
+        [ ! -e "$d/$id" ] || fail "cgroup $d/$id left"
+    done
+    ! grep -q " $T/root/$id " /proc/self/mountinfo || fail "VE_ROOT of $id still mounted"
 }

@@ -9,17 +9,6 @@ setup_file() { shared_template_setup; }
 setup() { ct101_setup; }
 teardown() { per_test_teardown; }
 
-# Nothing of CT $1's run is left: no state, no cgroup, no mount, no process.
-assert_stopped_clean() {
-    local id=$1
-    [ ! -e "$T/run/$id" ] || fail "run state of $id left: $(ls -A "$T/run/$id")"
-    local d
-    for d in $(test_cgroup_dirs); do
-        [ ! -e "$d/$id" ] || fail "cgroup $d/$id left"
-    done
-    ! grep -q " $T/root/$id " /proc/self/mountinfo || fail "VE_ROOT of $id still mounted"
-}
-
 @test "start runs init as PID 1 in its own namespaces; stop cleans everything" {
     run vessel start 101
     assert_success
