@@ -69,3 +69,33 @@ teardown() { per_test_teardown; }
     run vessel exec 101 ls -l /proc/1/cwd
     refute_output --partial "$T"
 }
+
+@test "chroot escapes (.. past a chroot, a kept fd of /, /proc/N/root/..) end at the CT's own root" {
+    # Container root keeps sys_chroot. Under a runtime that only chroot()ed
+    # into the CT, each trick climbs above the CT's root and ends at the
+    # host's "/" (tests/helpers/escape_probe); with pivot_root and the
+    # host's tree detached, ".." of the CT's root is itself.
+    install_probe 101
+    local root=$T/private/101
+    mkdir "$root/sub"
+    echo 101 > "$root/ct-marker"
+    vessel start 101
+    # Where every trick must end: the CT's root, as the host sees the
+    # private area and as the CT sees its init's root. The host's "/" is
+    # another directory, or the test could not tell the two apart.
+    local ct_root
+    ct_root=$(stat -c %d:%i "$root")
+    [ "$ct_root" != "$(stat -c %d:%i /)" ]
+    run vessel exec 101 stat -c %d:%i /proc/1/root/
+    assert_output "$ct_root"
+    # At the root reached, the CT's marker must be there and this test's
+    # directory, which only the host has, must not. A step that fails (a
+    # chroot refused) fails the test too: the trick would not have been tried.
+    local trick
+    for trick in "chroot_dotdot /sub" "chroot_fchdir /sub" "chroot_proc_init_root /sub" \
+        "proc_root_dotdot /proc/1/root" "proc_root_dotdot /proc/self/root"; do
+        run vessel exec 101 /probe $trick /ct-marker "$T"
+        assert_success
+        assert_output "${trick% *} root=$ct_root /ct-marker=yes $T=no"
+    done
+}

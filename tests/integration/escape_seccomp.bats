@@ -12,13 +12,10 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-PROBE_BIN=${VESSEL_PROBE:-$(dirname "$VESSEL_BIN")/../../tests/helpers/escape_probe}
-
 setup_file() { shared_template_setup; }
 setup() {
     ct101_setup
-    [ -x "$PROBE_BIN" ] || fail "no escape_probe at $PROBE_BIN (build tests/helpers)"
-    cp "$PROBE_BIN" "$T/private/101/probe"
+    install_probe 101
     if [ -n "${ESCAPE_SECCOMP_PROFILE:-}" ]; then
         echo "SECCOMP_PROFILE=$ESCAPE_SECCOMP_PROFILE" >> "$VESSEL_CONF"
     fi

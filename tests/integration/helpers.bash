@@ -136,6 +136,16 @@ vessel() {
     "$VESSEL_BIN" "$@"
 }
 
+# tests/helpers/escape_probe of the build that VESSEL_BIN comes from.
+PROBE_BIN=${VESSEL_PROBE:-$(dirname "$VESSEL_BIN")/../../tests/helpers/escape_probe}
+
+# Puts escape_probe into CT $1 as /probe (a busybox CT has nothing to build
+# or load a program with; the probe is static).
+install_probe() {
+    [ -x "$PROBE_BIN" ] || fail "no escape_probe at $PROBE_BIN (build tests/helpers)"
+    cp "$PROBE_BIN" "$T/private/$1/probe"
+}
+
 # PIDs in the CT's process container (host view), from its cgroup.procs.
 ct_cgroup_procs() {
     local id=$1 d
