@@ -253,7 +253,14 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     if (command <= 0)
         throw Error(ExitCode::System, "vessel-spawn ended (status " + std::to_string(joining_status) +
                                           ") without starting the command");
-    // Our child (CLONE_PARENT): its PID cannot be reused before we reap it.
+    // Only vessel-spawn's word names the command, and CT root may ptrace
+    // vessel-spawn and say something else. The command is our child
+    // (CLONE_PARENT), which the kernel can confirm; anything else is refused.
+    siginfo_t probe {};
+    if (::waitid(P_PID, static_cast<id_t>(command), &probe, WEXITED | WNOHANG | WNOWAIT) != 0)
+        throw Error(ExitCode::System, "vessel-spawn named PID " + std::to_string(command) +
+                                          ", which is not the command it started");
+    // Our child: its PID cannot be reused before we reap it.
     UniqueFd command_pidfd = ns::pidfd_open(command);
 
     if (!req.banner_ct.empty())

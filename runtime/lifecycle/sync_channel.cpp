@@ -43,7 +43,9 @@ SyncChannel::Outcome SyncChannel::outcome()
             msg.remove_prefix(std::strlen(wire::kPidPrefix));
             pid_t pid = -1;
             auto [end, ec] = std::from_chars(msg.data(), msg.data() + msg.size(), pid);
-            if (ec == std::errc() && end == msg.data() + msg.size() && pid > 0)
+            // vessel-spawn sends one; the first stands, and a later one
+            // (from a process that got hold of the socket) is ignored.
+            if (ec == std::errc() && end == msg.data() + msg.size() && pid > 0 && out.spawned < 0)
                 out.spawned = pid;
             continue;
         }

@@ -167,6 +167,17 @@ teardown() { per_test_teardown; }
     [ "$(cat "$E/hosts.real")" = "127.0.0.1 localhost" ]
 }
 
+@test "a symlink target carrying terminal controls reaches the operator as text, not as controls" {
+    # An OSC title change and a screen clear, as CT root could name a link.
+    ln -sfn "$(printf 'x\033]0;pwned\007\033[2J')" "$E/resolv.conf"
+    vessel set 101 --nameserver 192.0.2.53 --save
+    run vessel start 101
+    assert_success
+    assert_output --partial 'x\x1b]0;pwned\x07\x1b[2J'
+    ! printf '%s' "$output" | grep -q "$(printf '\033')"
+    ! printf '%s' "$output" | grep -q "$(printf '\007')"
+}
+
 @test "symlinks to /proc files and a symlinked /etc are refused" {
     ln -sfn /proc/sys/kernel/core_pattern "$E/hostname"
     local core
