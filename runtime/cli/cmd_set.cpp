@@ -39,6 +39,8 @@ constexpr std::array kOptions{
     SetOption{"iopslimit", "IOPSLIMIT", "", "disk operations per second; 0 is none"},
     SetOption{"ioprio", "IOPRIO", "", "I/O priority, 0 (highest) to 7"},
     SetOption{"capability", "CAPABILITY", "", "NAME:on|off[,...]: a capability kept or dropped (at the next start)"},
+    SetOption{"local_uid", "LOCAL_UID", "", "host uid of the container's root, in a user namespace; 0 is none (at the next start)"},
+    SetOption{"local_gid", "LOCAL_GID", "", "host gid of the container's root group (at the next start)"},
     SetOption{"hostname", "HOSTNAME", "", "host name of the container", false},
     SetOption{"nameserver", "NAMESERVER", "", "DNS server address, or inherit (the host's); repeat for more", true},
     SetOption{"searchdomain", "SEARCHDOMAIN", "", "DNS search domain, or inherit (the host's); repeat for more", true},

@@ -20,13 +20,14 @@
 #include "runtime/lifecycle/teardown.h"
 #include "runtime/security/caps.h"
 #include "runtime/spec/resources.h"
+#include "runtime/spec/userns.h"
 
 namespace vessel::lifecycle {
 
 namespace {
 
 // Keys whose new value reaches a running CT only when it starts again.
-constexpr std::string_view kAtNextStart[] = {"NUMPTY", "CAPABILITY"};
+constexpr std::string_view kAtNextStart[] = {"NUMPTY", "CAPABILITY", "LOCAL_UID", "LOCAL_GID", "IDMAPPED_MOUNTS"};
 
 }  // namespace
 
@@ -90,6 +91,9 @@ void set_ct(const config::GlobalConfig& global, config::CtId id, const SetReques
         only.insert(key);
     // Meaning next: a CPU list or a combination the syntax check cannot see.
     const spec::Resources resources = spec::resources_from(merged, ct.ve_private(), &only);
+    // The pair is checked together: one alone stands for both.
+    if (changes.count("LOCAL_UID") || changes.count("LOCAL_GID"))
+        spec::user_namespace_from(merged);
     // The host's /dev names the nodes: a name it lacks is refused here.
     std::optional<DevicePlan> device_plan;
     if (changes.count("DEVNODES") || changes.count("DEVICES"))

@@ -56,3 +56,38 @@ teardown() { per_test_teardown; }
     run vessel destroy 501
     assert_success
 }
+
+@test "with LOCAL_UID a Debian CT boots, idmapped and shifted, and its users are its own" {
+    [ -e "$DEB_STATE/template/cache/debian-12.tar.zst" ] || [ -e "$DEB_STATE/template/cache/debian-12.tar.gz" ] ||
+        skip "the debian-12 template was not built by the test before"
+    local id how
+    for how in yes no; do
+        id=$([ "$how" = yes ] && echo 502 || echo 503)
+        printf 'LOCAL_UID="100000"\nLOCAL_GID="100000"\nIDMAPPED_MOUNTS="%s"\n' "$how" > "$T/extra.conf"
+        cat "$T/extra.conf" >> "$VESSEL_CONF"
+        local t0=$SECONDS
+        run vessel create $id --ostemplate debian-12
+        assert_success
+        echo "# create with IDMAPPED_MOUNTS=$how: $((SECONDS - t0)) s" >&3
+        sed -i '/^LOCAL_UID=\|^LOCAL_GID=\|^IDMAPPED_MOUNTS=/d' "$VESSEL_CONF"
+        cat "$T/extra.conf" >> "$T/conf/$id.conf"
+        if [ "$how" = yes ]; then
+            [ "$(stat -c %u "$T/private/$id/etc/passwd")" = 0 ]
+        else
+            [ "$(stat -c %u "$T/private/$id/etc/passwd")" = 100000 ]
+        fi
+        run vessel start $id --wait
+        assert_success
+        [ "$(vessel exec $id id -u)" = 0 ]
+        [ "$(awk '/^Uid:/ { print $2 }' "/proc/$(run_state_field $id init.pid)/status")" = 100000 ]
+        # A set-user-ID program and the CT's own users work as on a host.
+        run vessel exec $id su -s /bin/sh nobody -c 'id -u'
+        assert_output 65534
+        run vessel exec $id /bin/bash -c 'touch /tmp/x && chown 1000:1000 /tmp/x && stat -c %u:%g /tmp/x'
+        assert_output "1000:1000"
+        run vessel stop $id
+        assert_success
+        run vessel destroy $id
+        assert_success
+    done
+}

@@ -211,3 +211,19 @@ os.setxattr(sys.argv[1], "system.posix_acl_access", acl)' "$p/shared"
     assert_line --regexp '^user namespaces: (yes|no)'
     assert_line --regexp '^idmapped mounts: (yes|no)'
 }
+
+@test "set --local_uid is checked, saved, and takes effect at the next start" {
+    vessel start 101
+    run vessel set 101 --local_uid 1000 --save
+    assert_equal "$status" 21
+    assert_output --partial "LOCAL_UID"
+    ! grep -q '^LOCAL_UID=' "$T/conf/101.conf"
+    run vessel set 101 --local_uid 100000 --local_gid 200000 --save
+    assert_success
+    assert_output --partial "LOCAL_UID takes effect at the next start"
+    grep -qx 'LOCAL_UID="100000"' "$T/conf/101.conf"
+    [ "$(vessel exec 101 cat /proc/self/uid_map | awk '{ print $2 }')" = 0 ]
+    vessel restart 101
+    [ "$(vessel exec 101 cat /proc/self/uid_map | awk '{ print $2 }')" = 100000 ]
+    [ "$(vessel exec 101 cat /proc/self/gid_map | awk '{ print $2 }')" = 200000 ]
+}
