@@ -210,8 +210,25 @@ void sockets(Builder& b, bool tcp)
     b.failures(std::nullopt);
 }
 
+// Held, peak and refusals from the beancounter controller of the kernel
+// series, when the container has it; false when it does not.
+bool from_controller(Builder& b, LimitKind kind, const MaybeCounter& held, const MaybeCounter& peak,
+                     const MaybeCounter& fails)
+{
+    if (!held)
+        return false;
+    b.enforced_or_accounted(kind, held);
+    b.held_bytes(held);
+    b.peak(peak);
+    b.failures(fails);
+    return true;
+}
+
 void numflock(Builder& b)
 {
+    const auto& c = b.in.counters;
+    if (from_controller(b, LimitKind::Numflock, c.numflock, c.numflock_peak, c.numflock_failcnt))
+        return;
     b.accounted("POSIX and flock() locks of the container's processes in /proc/locks (OFD locks have no owner)");
     b.held_usage(b.in.usage ? b.in.usage->file_locks : std::nullopt, "/proc/locks");
     b.failures(std::nullopt);
@@ -228,6 +245,9 @@ void numpty(Builder& b)
 
 void numsiginfo(Builder& b)
 {
+    const auto& c = b.in.counters;
+    if (from_controller(b, LimitKind::Numsiginfo, c.numsiginfo, c.numsiginfo_peak, c.numsiginfo_failcnt))
+        return;
     b.unavailable("pending signals are counted per container only by the beancounter controller of the kernel "
                   "patches");
 }
@@ -271,6 +291,9 @@ void dcachesize(Builder& b)
 
 void numfile(Builder& b)
 {
+    const auto& c = b.in.counters;
+    if (from_controller(b, LimitKind::Numfile, c.numfile, c.numfile_peak, c.numfile_failcnt))
+        return;
     b.accounted("open file descriptors of the container's processes (enforcing needs the beancounter controller "
                 "of the kernel patches)");
     b.held_usage(b.in.usage ? b.in.usage->open_files : std::nullopt, "/proc/PID/fd");

@@ -26,6 +26,9 @@ inline constexpr std::string_view swap_peak = "memory.swap.peak";  // 6.5+
 inline constexpr std::string_view swap_events = "memory.swap.events";
 inline constexpr std::string_view memory_stat = "memory.stat";
 inline constexpr std::string_view cpu_stat = "cpu.stat";  // usage_usec
+inline constexpr std::string_view bc_current = "beancounter.current";  // kernel series: "numfile N"
+inline constexpr std::string_view bc_peak = "beancounter.peak";
+inline constexpr std::string_view bc_events = "beancounter.events";    // "numfile.max N"
 // v1
 inline constexpr std::string_view usage = "memory.usage_in_bytes";
 inline constexpr std::string_view max_usage = "memory.max_usage_in_bytes";
@@ -107,8 +110,31 @@ MaybeCounter v1_stat(const std::optional<std::string>& stat, std::string_view ke
     return keyed(stat, f::memory_stat, key);
 }
 
+// Only for a real container: the controller is the kernel series', and a
+// stand-in must not claim it (`vessel ubc --explain` then names the fallback).
+void read_beancounter(const ProcessContainer* pc, Counters& c)
+{
+    if (pc == nullptr)
+        return;
+    const auto cur = read(pc, f::bc_current);
+    const auto peak = read(pc, f::bc_peak);
+    const auto events = read(pc, f::bc_events);
+    struct Row {
+        const char* key;
+        MaybeCounter *held, *peak, *failcnt;
+    };
+    for (const Row& r : {Row{"numfile", &c.numfile, &c.numfile_peak, &c.numfile_failcnt},
+                         Row{"numflock", &c.numflock, &c.numflock_peak, &c.numflock_failcnt},
+                         Row{"numsiginfo", &c.numsiginfo, &c.numsiginfo_peak, &c.numsiginfo_failcnt}}) {
+        *r.held = keyed(cur, f::bc_current, r.key);
+        *r.peak = keyed(peak, f::bc_peak, r.key);
+        *r.failcnt = keyed(events, f::bc_events, std::string(r.key) + ".max");
+    }
+}
+
 void read_v2(const ProcessContainer* pc, Counters& c)
 {
+    read_beancounter(pc, c);
     c.memory = number(pc, f::memory_current);
     c.memory_peak = number(pc, f::memory_peak);
     auto events = read(pc, f::memory_events);

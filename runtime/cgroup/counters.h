@@ -33,6 +33,11 @@ struct Counters {
     bool sock_all_kinds = false;  // true: every socket (v2); false: TCP only (v1)
     MaybeCounter shmem, slab_reclaimable, file, anon;  // memory.stat
     MaybeCounter cpu_usage_ns;
+    // The beancounter controller of the kernel series (v2): held, peak and
+    // refusals of open files, file locks and queued signals.
+    MaybeCounter numfile, numfile_peak, numfile_failcnt;
+    MaybeCounter numflock, numflock_peak, numflock_failcnt;
+    MaybeCounter numsiginfo, numsiginfo_peak, numsiginfo_failcnt;
 };
 
 // Reads every counter the container's hierarchies have. Files that are

@@ -30,6 +30,7 @@ constexpr const char* cpu_weight = "cpu.weight";                        // v2
 constexpr const char* cpu_max = "cpu.max";                              // v2: "QUOTA PERIOD"
 constexpr const char* cpuset_cpus = "cpuset.cpus";                      // v1 and v2
 constexpr const char* io_max = "io.max";                                // v2: "MAJ:MIN rbps=.. wbps=.. riops=.. wiops=.."
+constexpr const char* bc_max = "beancounter.max";                       // v2, kernel series: "numfile N"
 constexpr const char* memory_limit = "memory.limit_in_bytes";           // v1
 constexpr const char* memsw_limit = "memory.memsw.limit_in_bytes";      // v1: memory + swap
 constexpr const char* cpu_shares = "cpu.shares";                        // v1
@@ -99,6 +100,12 @@ std::uint64_t add_capped(std::uint64_t a, std::uint64_t b)
 
 std::string device_key(const IoThrottle& io) { return std::to_string(io.major) + ":" + std::to_string(io.minor); }
 
+// The key of a beancounter.max line.
+const char* bc_key(LimitKind kind)
+{
+    return kind == LimitKind::Numfile ? "numfile" : kind == LimitKind::Numflock ? "numflock" : "numsiginfo";
+}
+
 const char* kind_name(LimitKind kind)
 {
     switch (kind) {
@@ -111,6 +118,9 @@ const char* kind_name(LimitKind kind)
     case LimitKind::CpuPercent: return "CPU limit";
     case LimitKind::Cpuset: return "CPU set";
     case LimitKind::Io: return "I/O limit";
+    case LimitKind::Numfile: return "open file limit (numfile)";
+    case LimitKind::Numflock: return "file lock limit (numflock)";
+    case LimitKind::Numsiginfo: return "queued signal limit (numsiginfo)";
     }
     return "limit";
 }
@@ -143,6 +153,8 @@ std::string restore_value(const ProcessContainer& pc, const KnobWrite& w)
     std::string old = device_line(*text, w.device);
     if (w.file == knob::io_max)
         return w.device + " " + (old.empty() ? "rbps=max wbps=max riops=max wiops=max" : old);
+    if (w.file == knob::bc_max)
+        return w.device + " " + (old.empty() ? "max" : old);
     return w.device + " " + (old.empty() ? "0" : old);
 }
 
@@ -151,7 +163,7 @@ std::string restore_value(const ProcessContainer& pc, const KnobWrite& w)
 bool Limits::empty() const
 {
     return !tasks && !memory && !swap && !memory_min && !memory_low && !cpu_weight && !cpu_percent && !cpuset &&
-           !io;
+           !io && !numfile && !numflock && !numsiginfo;
 }
 
 std::uint64_t cpu_shares_of(std::uint64_t cpuunits)
@@ -200,6 +212,23 @@ Support limit_support(const ProcessContainer& pc, LimitKind kind)
         return needs("cpuset", knob::cpuset_cpus);
     case LimitKind::Io:
         return v2 ? needs("io", knob::io_max) : needs("blkio", knob::blkio_read_bps);
+    case LimitKind::Numfile:
+    case LimitKind::Numflock:
+    case LimitKind::Numsiginfo: {
+        Support s = needs("beancounter", knob::bc_max);
+        const std::string key = bc_key(kind);
+        if (s.ok) {
+            // A kernel of the series may count fewer resources than this
+            // runtime knows: its beancounter.max lists the ones it has.
+            auto text = pc.get(knob::bc_max);
+            if (!text || (!text->starts_with(key + " ") && text->find("\n" + key + " ") == std::string::npos))
+                return {false, knob::bc_max, std::string(knob::bc_max) + " has no " + key};
+            s.how = std::string(knob::bc_max) + " " + key;
+        } else if (!v2) {
+            s.reason = "the beancounter controller of the kernel series is cgroup v2 only";
+        }
+        return s;
+    }
     }
     return {};
 }
@@ -300,6 +329,15 @@ std::vector<KnobWrite> plan_limits(const ProcessContainer& pc, const Limits& wan
             out.push_back(kw(knob::blkio_read_iops, dev + " " + std::to_string(io.iops), dev));
             out.push_back(kw(knob::blkio_write_iops, dev + " " + std::to_string(io.iops), dev));
         }
+    }
+    const std::pair<LimitKind, const std::optional<std::uint64_t>*> counted[] = {
+        {LimitKind::Numfile, &want.numfile}, {LimitKind::Numflock, &want.numflock},
+        {LimitKind::Numsiginfo, &want.numsiginfo}};
+    for (const auto& [kind, value] : counted) {
+        if (!supported(kind, value->has_value()))
+            continue;
+        const std::string key = bc_key(kind);
+        out.push_back(kw(knob::bc_max, key + " " + v2_amount(**value), key));
     }
     return out;
 }

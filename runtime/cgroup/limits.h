@@ -39,6 +39,11 @@ struct Limits {
     std::optional<std::uint64_t> cpu_percent;    // percent of one CPU (200 = two CPUs); 0 = none
     std::optional<std::string> cpuset;           // "0-1,3"; "" = all the parent has
     std::optional<IoThrottle> io;
+    // The beancounter controller of Vessel's kernel series (cgroup v2 only):
+    // open files, file locks, queued signals; beancounter.max "numfile N".
+    std::optional<std::uint64_t> numfile;
+    std::optional<std::uint64_t> numflock;
+    std::optional<std::uint64_t> numsiginfo;
 
     bool empty() const;
 };
@@ -50,7 +55,9 @@ struct Support {
     std::string how;     // "pids.max", "memory.memsw.limit_in_bytes (memory + swap)"
     std::string reason;  // why not: "no swap accounting (memory.memsw.* missing)"
 };
-enum class LimitKind { Tasks, Memory, Swap, MemoryMin, MemoryLow, CpuWeight, CpuPercent, Cpuset, Io };
+enum class LimitKind {
+    Tasks, Memory, Swap, MemoryMin, MemoryLow, CpuWeight, CpuPercent, Cpuset, Io, Numfile, Numflock, Numsiginfo
+};
 Support limit_support(const ProcessContainer& pc, LimitKind kind);
 
 // One control file write, as planned.

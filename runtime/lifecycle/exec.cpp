@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "ns/clone.h"
+#include "ns/envid.h"
 #include "ns/join.h"
 #include "ns/pty.h"
 #include "ns/sealed_exe.h"
@@ -168,8 +169,10 @@ int exec_in_ct(const config::GlobalConfig& global, config::CtId id, const ExecRe
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         throw_errno("prctl PR_SET_DUMPABLE");
     // Inherited by the command; set while this process is still privileged
-    // on the host (process_limits.h).
+    // on the host (process_limits.h). So is the CT's envID, where the
+    // kernel has one: this process is the CT's from here on.
     apply_process_limits_to(0, spec.resources);
+    with_context("envID", [&] { ns::set_own_envid(static_cast<unsigned>(id)); });
     std::string how = ns::join_namespaces(state->init.pid, pidfd.get(), flags);
     log::verbose("joined the container with " + how + "; the command starts from vessel-spawn (" + spawn.how + ")");
 

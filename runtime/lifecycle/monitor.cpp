@@ -20,6 +20,7 @@
 #include "runtime/features/features.h"
 #include "runtime/lifecycle/ct_ubc.h"
 #include "runtime/lifecycle/launch.h"
+#include "ns/envid.h"
 #include "runtime/lifecycle/lock.h"
 #include "runtime/lifecycle/run_state.h"
 #include "runtime/lifecycle/teardown.h"
@@ -113,6 +114,10 @@ std::string monitor_executable() { return sibling_executable("vessel-monitor"); 
         auto state = load_run_state(global, id);
         if (!state)
             throw Error(ExitCode::System, "run state vanished during start");
+        // With the kernel's envID, the monitor takes the CTID first and
+        // every init it starts inherits it: a CT with a user namespace has
+        // no host privilege left in init to set it there (ns/envid.h).
+        with_context("envID", [&] { ns::set_own_envid(static_cast<unsigned>(id)); });
         auto cg = cgroup::ProcessContainer::open(features::probe().cgroups, state->cgroups);
         bool first = true;
         std::unique_ptr<CtLock> held;  // kept from a reboot until the new init is recorded

@@ -129,8 +129,17 @@ void start_ct(const config::GlobalConfig& global, config::CtId id, const StartOp
         return s;
     }());
 
-    // Before init exists: nothing of the CT ever runs unlimited.
-    auto skipped = with_context("resource limits", [&] { return cgroup::apply_limits(*cg, spec.resources.limits); });
+    // Before init exists: nothing of the CT ever runs unlimited. Without
+    // the kernel series' controller NUMFILE, NUMFLOCK and NUMSIGINFO are
+    // accounted only (vessel ubc --explain says so), not worth a warning
+    // at every start; `vessel set` still warns when asked for them.
+    cgroup::Limits limits = spec.resources.limits;
+    if (!feats.beancounter) {
+        limits.numfile.reset();
+        limits.numflock.reset();
+        limits.numsiginfo.reset();
+    }
+    auto skipped = with_context("resource limits", [&] { return cgroup::apply_limits(*cg, limits); });
     for (const auto& note : spec.resources.notes)
         skipped.push_back(note);
     // Also before init: its first open of /dev/null is already checked.

@@ -34,6 +34,9 @@ constexpr std::array kFeeds{
     Feed{"cpuset", {"CPUMASK", ""}},
     Feed{"io", {"IOLIMIT", "IOPSLIMIT"}},
     Feed{"ioprio", {"IOPRIO", ""}},
+    Feed{"numfile", {"NUMFILE", ""}},
+    Feed{"numflock", {"NUMFLOCK", ""}},
+    Feed{"numsiginfo", {"NUMSIGINFO", ""}},
 };
 
 std::uint64_t bytes_of_pages(std::uint64_t pages)
@@ -109,8 +112,12 @@ Resources resources_from(const Lookup& get, const std::filesystem::path& private
 
     Resources r;
     auto& l = r.limits;
-    if (wanted("tasks"))
-        l.tasks = no_limit_if_unlimited(barrier_limit("NUMPROC", Unit::Items).limit);
+    // A count's limit (not its barrier) is what the kernel enforces.
+    auto count = [&](std::string_view what, std::string_view key, std::optional<std::uint64_t>& into) {
+        if (wanted(what))
+            into = no_limit_if_unlimited(barrier_limit(key, Unit::Items).limit);
+    };
+    count("tasks", "NUMPROC", l.tasks);
     if (wanted("memory"))
         l.memory = bytes_of_pages(barrier_limit("PHYSPAGES", Unit::Pages).limit);
     if (wanted("swap"))
@@ -155,6 +162,10 @@ Resources resources_from(const Lookup& get, const std::filesystem::path& private
     }
     if (wanted("ioprio"))
         r.ioprio = static_cast<int>(number("IOPRIO", 0, 7, 4));
+    // Counted and limited by the beancounter controller of the kernel series.
+    count("numfile", "NUMFILE", l.numfile);
+    count("numflock", "NUMFLOCK", l.numflock);
+    count("numsiginfo", "NUMSIGINFO", l.numsiginfo);
     return r;
 }
 

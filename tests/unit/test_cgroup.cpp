@@ -24,6 +24,7 @@
 #include "runtime/base/error.h"
 #include "runtime/cgroup/backend.h"
 #include "runtime/cgroup/devices.h"
+#include "runtime/cgroup/counters.h"
 #include "runtime/cgroup/limits.h"
 #include "runtime/cgroup/process_container.h"
 #include "runtime/lifecycle/cgroup_view.h"
@@ -80,6 +81,7 @@ public:
         bool unified_freeze = true;  // cgroup.freeze in new unified dirs
         bool unified_kill = true;    // cgroup.kill in new unified dirs
         bool memsw = true;           // v1 swap accounting (memory.memsw.*)
+        bool beancounter = false;    // v2: the kernel series' controller
     };
 
     explicit FakeCgroupfs(Options o) : opt_(o)
@@ -95,7 +97,8 @@ public:
         };
         if (opt_.v2_only) {
             mount("unified", "cgroup2", "rw,nsdelegate");
-            put(t_ / "unified/cgroup.controllers", "cpuset cpu io memory pids\n");
+            put(t_ / "unified/cgroup.controllers",
+                std::string("cpuset cpu io memory pids") + (opt_.beancounter ? " beancounter" : "") + "\n");
             put(t_ / "unified/cgroup.subtree_control", "\n");
             put(t_ / "unified/cgroup.procs", "1\n");
             self_ = "0::/\n";
@@ -173,6 +176,12 @@ private:
                 put(d / "io.max", "");
             if (enabled.find(" cpuset") != std::string::npos)
                 put(d / "cpuset.cpus", "\n");
+            if (enabled.find(" beancounter") != std::string::npos) {
+                put(d / "beancounter.max", "numfile max\nnumflock max\nnumsiginfo max\n");
+                put(d / "beancounter.current", "numfile 3\nnumflock 1\nnumsiginfo 0\n");
+                put(d / "beancounter.peak", "numfile 17\nnumflock 2\nnumsiginfo 4\n");
+                put(d / "beancounter.events", "numfile.max 5\nnumflock.max 0\nnumsiginfo.max 1\n");
+            }
             return;
         }
         if (m.has("cpuset")) {
@@ -1192,6 +1201,64 @@ TEST(CgroupLimits, AFailedWritePutsTheEarlierOnesBack)
     EXPECT_EQ(slurp(fake_dir(f, "pids") / "pids.max"), "max");
     EXPECT_EQ(slurp(fake_dir(f, "memory") / "memory.limit_in_bytes"), "9223372036854771712");
     EXPECT_EQ(slurp(fake_dir(f, "memory") / "memory.memsw.limit_in_bytes"), "9223372036854771712");
+}
+
+TEST(CgroupLimits, V2BeancounterLimitsAreKeyedLinesOfBeancounterMax)
+{
+    FakeCgroupfs f({.v2_only = true, .beancounter = true});
+    auto pc = f.create();
+    const auto d = f / "unified/vessel-test/101";
+    cgroup::Limits l;
+    l.numfile = 16;
+    l.numflock = cgroup::kNoLimit;
+    l.numsiginfo = 8;
+    EXPECT_EQ(files_of(cgroup::plan_limits(*pc, l)),
+              (std::vector<std::string>{"beancounter.max=numfile 16", "beancounter.max=numflock max",
+                                        "beancounter.max=numsiginfo 8"}));
+    EXPECT_EQ(cgroup::limit_support(*pc, cgroup::LimitKind::Numfile).how, "beancounter.max numfile");
+    EXPECT_TRUE(cgroup::apply_limits(*pc, l).empty());
+    // A failed write puts the earlier lines back as they were ("max").
+    put(d / "beancounter.max", "numfile max\nnumflock max\nnumsiginfo max\n");
+    f.writes.clear();
+    f.fail_value = "numsiginfo 8";
+    EXPECT_THROW(cgroup::apply_limits(*pc, l), Error);
+    EXPECT_EQ(f.writes, (std::vector<std::string>{"beancounter.max numfile 16", "beancounter.max numflock max",
+                                                  "beancounter.max numflock max", "beancounter.max numfile max"}));
+}
+
+TEST(CgroupLimits, BeancounterLimitsWithoutTheControllerAreSkippedAndSaySo)
+{
+    FakeCgroupfs f({.v2_only = true});
+    auto pc = f.create();
+    cgroup::Limits l;
+    l.numfile = 16;
+    std::vector<std::string> skipped;
+    EXPECT_TRUE(cgroup::plan_limits(*pc, l, &skipped).empty());
+    ASSERT_EQ(skipped.size(), 1u);
+    EXPECT_EQ(skipped[0], "open file limit (numfile) not enforced: no beancounter controller for the container");
+    FakeCgroupfs v1({});
+    auto pc1 = v1.create();
+    EXPECT_EQ(cgroup::limit_support(*pc1, cgroup::LimitKind::Numflock).reason,
+              "the beancounter controller of the kernel series is cgroup v2 only");
+}
+
+TEST(CgroupCounters, BeancounterFiguresComeFromItsFiles)
+{
+    FakeCgroupfs f({.v2_only = true, .beancounter = true});
+    auto pc = f.create();
+    auto c = cgroup::read_counters(*pc);
+    ASSERT_TRUE(c.numfile && c.numfile_peak && c.numfile_failcnt);
+    EXPECT_EQ(c.numfile->value, 3u);
+    EXPECT_EQ(c.numfile->source, "beancounter.current numfile");
+    EXPECT_EQ(c.numfile_peak->value, 17u);
+    EXPECT_EQ(c.numfile_failcnt->value, 5u);
+    EXPECT_EQ(c.numfile_failcnt->source, "beancounter.events numfile.max");
+    EXPECT_EQ(c.numflock->value, 1u);
+    EXPECT_EQ(c.numsiginfo_failcnt->value, 1u);
+    // Without the controller, and for the stand-in of --explain: absent.
+    FakeCgroupfs plain({.v2_only = true});
+    EXPECT_FALSE(cgroup::read_counters(*plain.create()).numfile);
+    EXPECT_FALSE(cgroup::expected_counters(cgroup::Mode::V2).numfile);
 }
 
 TEST(CgroupLimits, V2WritesTheUnifiedFiles)

@@ -57,6 +57,18 @@ TEST(Resources, BeancountersBecomeLimitsInBytesAndTasks)
     EXPECT_EQ(r.numpty, 12u);
 }
 
+TEST(Resources, NumfileNumflockNumsiginfoAreLimitsOfTheKernelSeriesController)
+{
+    auto r = from({{"NUMFILE", "1000:1024"}, {"NUMFLOCK", "500:550"}, {"NUMSIGINFO", "unlimited"}});
+    EXPECT_EQ(r.limits.numfile, 1024u);
+    EXPECT_EQ(r.limits.numflock, 550u);
+    EXPECT_EQ(r.limits.numsiginfo, cgroup::kNoLimit);
+    const std::set<std::string, std::less<>> only{"NUMFILE"};
+    auto one = from({{"NUMFILE", "64"}, {"NUMFLOCK", "5"}}, &only);
+    EXPECT_EQ(one.limits.numfile, 64u);
+    EXPECT_FALSE(one.limits.numflock);
+}
+
 TEST(Resources, CpuLimitIsTheSmallerOfCpulimitAndCpus)
 {
     EXPECT_EQ(from({{"CPULIMIT", "300"}, {"CPUS", "2"}}).limits.cpu_percent, 200u);

@@ -318,6 +318,29 @@ TEST(UbcRows, V2GuaranteesAndSocketBuffers)
     EXPECT_EQ(*row(rows, "physpages").failcnt, 6u);
 }
 
+TEST(UbcRows, TheKernelSeriesControllerEnforcesNumfileNumflockAndNumsiginfo)
+{
+    FakeTree f(Mode::V2);
+    v2_files(f);
+    // Without it: open files and locks counted from /proc, signals unknown.
+    auto rows = bc::build_rows(inputs(f, Mode::V2, yes));
+    EXPECT_EQ(row(rows, "numfile").coverage, bc::Coverage::Accounted);
+    EXPECT_EQ(*row(rows, "numfile").held, 12u);
+    EXPECT_EQ(row(rows, "numsiginfo").coverage, bc::Coverage::Unavailable);
+    f.file("unified", "beancounter.current", "numfile 7\nnumflock 1\nnumsiginfo 2\n");
+    f.file("unified", "beancounter.peak", "numfile 30\nnumflock 3\nnumsiginfo 9\n");
+    f.file("unified", "beancounter.events", "numfile.max 4\nnumflock.max 0\nnumsiginfo.max 6\n");
+    rows = bc::build_rows(inputs(f, Mode::V2, yes));
+    for (const char* name : {"numfile", "numflock", "numsiginfo"})
+        EXPECT_EQ(row(rows, name).coverage, bc::Coverage::Enforced) << name;
+    EXPECT_EQ(*row(rows, "numfile").held, 7u);
+    EXPECT_EQ(*row(rows, "numfile").maxheld, 30u);
+    EXPECT_EQ(*row(rows, "numfile").failcnt, 4u);
+    EXPECT_EQ(row(rows, "numfile").held_from, "beancounter.current numfile");
+    EXPECT_EQ(*row(rows, "numsiginfo").held, 2u);
+    EXPECT_EQ(*row(rows, "numsiginfo").failcnt, 6u);
+}
+
 TEST(UbcRows, WhatCannotBeEnforcedIsAccounted)
 {
     FakeTree f(Mode::V2);
