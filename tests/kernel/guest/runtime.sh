@@ -181,15 +181,120 @@ if [ $kernel_bc = no ]; then
 fi
 
 # --- kernel series: envID and numfile through the controller -------------------------
-# With the series (kernel_envid / kernel_bc = yes) the checks of what the
-# runtime does with it go here, while CT $CT is running:
-#   * envID: every process of the CT carries it (/proc/PID/envid and the
-#     "envID:" line of /proc/PID/status equal $CT), host processes 0;
-#   * NUMFILE: `vessel set $CT --numfile N` writes beancounter.max, an open
-#     loop in the CT ends in ENFILE, and `vessel ubc` shows held, maxheld and
-#     failcnt from beancounter.current, .peak and .events.
-# On a kernel without them they report "skip NAME: why" (the stock kernel
-# must also show envID absent: see the features checks above).
+# envID: every process of the CT carries the CTID (init, and what exec and
+# enter start); this shell, a host process, has 0.
+if [ $kernel_envid = yes ]; then
+    bad="" n=0
+    for p in $(cat "$ctdir/cgroup.procs"); do
+        e=$(cat /proc/$p/envid 2>/dev/null) || continue
+        n=$((n + 1))
+        [ "$e" = $CT ] || bad="$bad $p:$e"
+    done
+    if [ $n -gt 0 ] && [ -z "$bad" ]; then
+        ok "envID: the CT's $n processes carry $CT"
+    else
+        not_ok "envID: the CT's processes carry $CT" "$n read, wrong:${bad:- none}"
+    fi
+    got=$(vessel exec $CT sh -c 'grep "^envID:" /proc/1/status; grep "^envID:" /proc/self/status' 2>&1 | tr '\t\n' ' ')
+    if [ "$got" = "envID: $CT envID: $CT " ]; then
+        ok "envID: init and an exec'd process show envID $CT in status"
+    else
+        not_ok "envID: init and an exec'd process show envID $CT in status" "'$got'"
+    fi
+    # enter runs its command on a pty: lines end in CR LF.
+    got=$(vessel enter $CT --exec sh -c 'cat /proc/self/envid' </dev/null 2>/dev/null | tr -d '\r')
+    if [ "$got" = $CT ]; then
+        ok "envID: a process of enter carries $CT"
+    else
+        not_ok "envID: a process of enter carries $CT" "'$got'"
+    fi
+    if [ "$(cat /proc/self/envid)" = 0 ]; then
+        ok "envID: host processes keep 0"
+    else
+        not_ok "envID: host processes keep 0" "this shell has $(cat /proc/self/envid)"
+    fi
+else
+    skip "envID" "the kernel has no /proc/self/envid"
+fi
+
+# NUMFILE through beancounter.max: an open loop inside the CT ends in ENFILE
+# below the limit, and vessel ubc shows held, maxheld and failcnt.
+if [ $kernel_bc = yes ]; then
+    # The last VE_PRIVATE of the file wins, as vessel reads it.
+    priv=$(sed -n 's/^VE_PRIVATE=//p' "$VESSEL_CONF" | tail -1 | tr -d '"' | sed "s/[$]VEID/$CT/")
+    cp "$(command -v bctest)" "$priv/bctest" || not_ok "numfile: bctest copied into the CT" "to $priv"
+    check "set --numfile 40" vessel set $CT --numfile 40
+    if grep -qx 'numfile 40' "$ctdir/beancounter.max"; then
+        ok "numfile: beancounter.max has numfile 40"
+    else
+        not_ok "numfile: beancounter.max has numfile 40" "'$(tr '\n' ' ' <"$ctdir/beancounter.max")'"
+    fi
+    got=$(vessel exec $CT /bctest openmany 200 /dev/null 2>&1)
+    opened=$(echo "$got" | sed -n 's/^openmany: opened \([0-9]*\), then ENFILE$/\1/p')
+    if [ -n "$opened" ] && [ "$opened" -lt 40 ]; then
+        ok "numfile: opens in the CT end in ENFILE below the limit ($opened opened)"
+    else
+        not_ok "numfile: opens in the CT end in ENFILE below the limit" "'$got'"
+    fi
+    vessel ubc $CT >"$out" 2>&1
+    row=$(awk '$1 == "numfile" || $2 == "numfile" { print }' "$out")
+    failcnt=$(echo "$row" | awk '{ print $NF }')
+    maxheld=$(echo "$row" | awk '{ print $(NF - 3) }')
+    if [ "${failcnt:-0}" -ge 1 ] && [ "${maxheld:-0}" -ge "${opened:-1}" ]; then
+        ok "numfile: vessel ubc shows the refusal (failcnt $failcnt, maxheld $maxheld)"
+    else
+        not_ok "numfile: vessel ubc shows the refusal" "row '$row'"
+    fi
+    vessel ubc --explain $CT >"$out" 2>&1
+    case $(grep -i numfile "$out" | head -1) in
+    *nforced*beancounter.max*) ok "ubc --explain: numfile enforced by beancounter.max" ;;
+    *) not_ok "ubc --explain: numfile enforced by beancounter.max" "'$(grep -i numfile "$out" | head -1)'" ;;
+    esac
+    check "set --numfile unlimited" vessel set $CT --numfile unlimited
+    if grep -qx 'numfile max' "$ctdir/beancounter.max"; then
+        ok "numfile: unlimited is max again"
+    else
+        not_ok "numfile: unlimited is max again" "'$(tr '\n' ' ' <"$ctdir/beancounter.max")'"
+    fi
+    rm -f "$priv/bctest"
+else
+    skip "numfile" "the kernel has no beancounter controller"
+fi
+
+# --- a CT with a user namespace (LOCAL_UID) ------------------------------------------
+# The guest's private areas are on tmpfs, which Linux 6.1 cannot idmap: the
+# files are shifted on disk at create, and envID still reaches every process.
+U=102
+printf 'LOCAL_UID="100000"\nLOCAL_GID="100000"\n' >/tmp/userns.conf
+check "create $U with LOCAL_UID" sh -c "cat /tmp/userns.conf >>$VESSEL_CONF && vessel create $U; rc=\$?; sed -i '/^LOCAL_[UG]ID=/d' $VESSEL_CONF; exit \$rc"
+uconf=$(dirname "$VESSEL_CONF")/conf/$U.conf
+[ -f "$uconf" ] || uconf=$(sed -n 's/^CONFDIR=//p' "$VESSEL_CONF" | tail -1 | tr -d '"')/$U.conf
+cat /tmp/userns.conf >>"$uconf"
+upriv=$(sed -n 's/^VE_PRIVATE=//p' "$VESSEL_CONF" | tail -1 | tr -d '"' | sed "s/[$]VEID/$U/")
+if [ "$(stat -c %u "$upriv/bin/busybox" 2>/dev/null)" = 100000 ]; then
+    ok "userns: the private area is shifted to 100000 at create"
+else
+    not_ok "userns: the private area is shifted to 100000 at create" "owner $(stat -c %u "$upriv/bin/busybox" 2>&1)"
+fi
+check "start $U with LOCAL_UID" vessel start $U
+got=$(vessel exec $U id -u 2>&1)
+uinit=$(cat "$CG/$(sed -n 's/^CGROUP_PARENT=//p' "$VESSEL_CONF")/$U/cgroup.procs" 2>/dev/null | head -1)
+hostuid=$(awk '/^Uid:/ { print $2 }' /proc/$uinit/status 2>/dev/null)
+if [ "$got" = 0 ] && [ "$hostuid" = 100000 ]; then
+    ok "userns: root inside is host uid 100000"
+else
+    not_ok "userns: root inside is host uid 100000" "id -u '$got', host uid of $uinit '$hostuid'"
+fi
+if [ $kernel_envid = yes ]; then
+    got=$(vessel exec $U cat /proc/self/envid /proc/1/envid 2>&1 | tr '\n' ' ')
+    if [ "$got" = "$U $U " ]; then
+        ok "userns: envID $U in init and exec'd processes"
+    else
+        not_ok "userns: envID $U in init and exec'd processes" "'$got'"
+    fi
+fi
+check "stop $U" vessel stop $U
+check "destroy $U" vessel destroy $U
 
 # --- stop and clean up ------------------------------------------------------------
 check "stop $CT" vessel stop $CT
