@@ -161,6 +161,20 @@ if [ "$(knob cpu.max)" = "50000 100000" ]; then
 else
     not_ok "cpulimit: cpu.max = 50000 100000" "cpu.max is '$(knob cpu.max)'"
 fi
+# Two busy loops (the guest has two CPUs) for 4 s: the CT gets about half
+# of one CPU, whatever it asks for.
+uptime_cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
+used0=$(knob cpu.stat | sed -n 's/^usage_usec //p')
+t0=$(uptime_cs)
+vessel exec $CT sh -c 'for i in 1 2; do timeout 4 sh -c "while :; do :; done" & done; wait' >/dev/null 2>&1
+t1=$(uptime_cs)
+used1=$(knob cpu.stat | sed -n 's/^usage_usec //p')
+pct=$(( (used1 - used0) / ((t1 - t0) * 100) ))
+if [ "$pct" -ge 20 ] && [ "$pct" -le 65 ]; then
+    ok "cpulimit: two busy loops get ${pct}% of one CPU"
+else
+    not_ok "cpulimit: two busy loops get about 50% of one CPU" "${pct}% ($((used1 - used0)) us in $((t1 - t0)) cs)"
+fi
 
 # --- the beancounter view -----------------------------------------------------------
 vessel ubc $CT >"$out" 2>&1
