@@ -104,6 +104,26 @@ else
     not_ok "exec: cgroup namespace root" "$(brief "$out")"
 fi
 
+# --- security on cgroup2: the device program, the delegated cgroup view ------------
+# The BPF device program is the only device control here (no v1 devices
+# controller): a node the CT makes itself opens nothing outside the allowlist
+# (c 1:11 is /dev/kmsg; only a read is tried), while its /dev/null works.
+got=$(vessel exec $CT sh -c 'mknod /tmp/kmsg c 1 11 && head -c 1 /tmp/kmsg >/dev/null; echo "rc=$?"' 2>&1 | tr '\n' ' ')
+case $got in
+*"Operation not permitted"*"rc=1"*) ok "devices: a node outside the allowlist opens nothing (BPF program)" ;;
+*) not_ok "devices: a node outside the allowlist opens nothing (BPF program)" "'$got'" ;;
+esac
+check "devices: /dev/null works" vessel exec $CT sh -c 'echo x >/dev/null'
+# cgroup2 mounted with nsdelegate: the CT's view is writable below its root,
+# but its own limits at the root are not its to raise.
+got=$(vessel exec $CT sh -c 'echo max > /sys/fs/cgroup/pids.max; echo "rc=$?"' 2>&1 | tr '\n' ' ')
+case $got in
+*"rc=1"*) ok "cgroup view: the CT cannot raise its own pids.max" ;;
+*) not_ok "cgroup view: the CT cannot raise its own pids.max" "'$got'" ;;
+esac
+check "cgroup view: the CT makes and removes a cgroup below its root" \
+    vessel exec $CT sh -c 'mkdir /sys/fs/cgroup/sub && rmdir /sys/fs/cgroup/sub'
+
 # --- numproc -> pids.max ---------------------------------------------------------
 limit=16
 check "set --numproc $limit" vessel set $CT --numproc $limit:$limit
