@@ -11,6 +11,11 @@
  * The cgroup.procs file is opened and closed while we are still in the old
  * cgroup, so the only numfile charges made in CGROUP_DIR are MODE's own.
  *
+ * The bench-* modes time a loop of one charged operation and print
+ * "bench-OP: N iterations, X ns/iter" (CLOCK_MONOTONIC, after a short
+ * untimed warm-up); tests/bench/run-kernel-bench runs them in cgroups with
+ * and without the controller.
+ *
  * Build: gcc -static -O2 -Wall -Werror bctest.c -o bctest -lpthread
  */
 #define _GNU_SOURCE
@@ -356,6 +361,80 @@ static int show_envid(void)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- benchmarks */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* One iteration: numfile charged in open(), given back when close() frees. */
+static void step_open(void *arg)
+{
+	int fd = open(arg, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(arg);
+	close(fd);
+}
+
+/* One iteration: numflock charged when the lock is inserted, given back on unlock. */
+static void step_flock(void *arg)
+{
+	int fd = *(int *)arg;
+
+	if (flock(fd, LOCK_EX) < 0 || flock(fd, LOCK_UN) < 0)
+		die("flock");
+}
+
+/* One iteration: numsiginfo charged to us when queued, given back when dequeued. */
+static void step_sigqueue(void *arg)
+{
+	union sigval v = { .sival_int = 0 };
+	siginfo_t si;
+
+	if (sigqueue(getpid(), SIGRTMIN, v) < 0)
+		die("sigqueue");
+	if (sigwaitinfo(arg, &si) != SIGRTMIN)
+		die("sigwaitinfo");
+}
+
+static int bench(const char *mode, long n, void (*step)(void *), void *arg)
+{
+	long i, warm = n / 20 + 1;
+	double t0;
+
+	for (i = 0; i < warm; i++)
+		step(arg);
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		step(arg);
+	printf("%s: %ld iterations, %.1f ns/iter\n", mode, n, (now_ns() - t0) / n);
+	return 0;
+}
+
+static int bench_flock(long n, const char *file)
+{
+	int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		die(file);
+	return bench("bench-flock", n, step_flock, &fd);
+}
+
+static int bench_sigqueue(long n)
+{
+	sigset_t set;
+
+	block_rt();
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	return bench("bench-sigqueue", n, step_sigqueue, &set);
+}
+
 static int run(char **argv)
 {
 	fflush(stdout);
@@ -397,7 +476,8 @@ static void usage(void)
 	      "  posixlocks N FILE | posixmerge N FILE | posixsplit FILE | flocks N DIR\n"
 	      "  rtqueue N | rtblock SECONDS | rtsend PID N\n"
 	      "  write-envid VALUE [PATH] | thread-then-write-envid VALUE | show-envid\n"
-	      "  setuid UID -- CMD... | nocap -- CMD...\n", stderr);
+	      "  setuid UID -- CMD... | nocap -- CMD...\n"
+	      "  bench-open N PATH | bench-flock N FILE | bench-sigqueue N\n", stderr);
 	exit(2);
 }
 
@@ -456,6 +536,15 @@ int main(int argc, char **argv)
 		return thread_then_write_envid(argv[0]);
 	} else if (!strcmp(mode, "show-envid")) {
 		return show_envid();
+	} else if (!strcmp(mode, "bench-open")) {
+		NEED(2);
+		return bench("bench-open", num(argv[0]), step_open, argv[1]);
+	} else if (!strcmp(mode, "bench-flock")) {
+		NEED(2);
+		return bench_flock(num(argv[0]), argv[1]);
+	} else if (!strcmp(mode, "bench-sigqueue")) {
+		NEED(1);
+		return bench_sigqueue(num(argv[0]));
 	} else if (!strcmp(mode, "setuid")) {
 		NEED(3);
 		if (strcmp(argv[1], "--"))
