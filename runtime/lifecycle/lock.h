@@ -1,6 +1,9 @@
 // The per-container lock: flock() on $LOCKDIR/<CTID>.lck. Every command that
 // changes a container holds it; a second one waits briefly, then fails with
-// "Container already locked" (exit 9) as vzctl does.
+// "Container already locked" (exit 9) as vzctl does. A waiter sleeps in
+// flock() itself and gets the lock the moment it is released; SIGALRM (an
+// interval timer, the caller's own handler and timer put back) ends the
+// wait at its deadline.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
@@ -23,6 +24,38 @@ TEST(CtLock, SecondHolderWaitsThenFailsWithNine)
     test::expect_error([&] { lifecycle::CtLock::acquire_path(file, 200ms); }, ExitCode::Locked,
                        "Container already locked");
     EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+}
+
+namespace {
+volatile sig_atomic_t g_own_alarms = 0;
+void own_alarm(int) { g_own_alarms = g_own_alarms + 1; }
+}  // namespace
+
+TEST(CtLock, TheWaitLeavesTheCallersAlarmHandlerAndTimerAsTheyWere)
+{
+    test::TmpDir t;
+    auto file = t / "101.lck";
+    struct sigaction sa {}, old {};
+    sa.sa_handler = own_alarm;
+    sigemptyset(&sa.sa_mask);
+    ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
+    struct itimerval mine {};
+    mine.it_value.tv_sec = 30;
+    ASSERT_EQ(::setitimer(ITIMER_REAL, &mine, nullptr), 0);
+    auto first = lifecycle::CtLock::acquire_path(file, 0ms);
+    test::expect_error([&] { lifecycle::CtLock::acquire_path(file, 100ms); }, ExitCode::Locked,
+                       "Container already locked");
+    // The timeout was the lock's own SIGALRM, not ours; ours is still set.
+    EXPECT_EQ(g_own_alarms, 0);
+    struct sigaction now {};
+    ::sigaction(SIGALRM, nullptr, &now);
+    EXPECT_EQ(now.sa_handler, own_alarm);
+    struct itimerval left {};
+    ::getitimer(ITIMER_REAL, &left);
+    EXPECT_GT(left.it_value.tv_sec, 20);
+    struct itimerval off {};
+    ::setitimer(ITIMER_REAL, &off, nullptr);
+    ::sigaction(SIGALRM, &old, nullptr);
 }
 
 TEST(CtLock, ReleasedLockCanBeTakenAgain)
