@@ -87,10 +87,6 @@ public:
             auto def = S_ISDIR(st.st_mode) ? get_xattr(fd, kAclDefault) : std::nullopt;
             if (::fchown(fd, uid, gid) != 0)
                 throw_errno("chown");
-            // ... and the set-user-ID and set-group-ID bits of a file.
-            if (!S_ISDIR(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) != 0 &&
-                ::fchmod(fd, st.st_mode & 07777) != 0)
-                throw_errno("chmod");
             auto put = [&](const char* attr, const std::optional<std::string>& value, auto rewrite) {
                 if (!value)
                     return;
@@ -98,9 +94,25 @@ public:
                 if (::fsetxattr(fd, attr, v.data(), v.size(), 0) != 0)
                     throw_errno(std::string("write ") + attr);
             };
-            put(kAclAccess, acl, shift_acl);
-            put(kAclDefault, def, shift_acl);
-            put(kCapsXattr, caps, shift_file_caps);
+            try {
+                // ... and the set-user-ID and set-group-ID bits of a file.
+                if (!S_ISDIR(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) != 0 &&
+                    ::fchmod(fd, st.st_mode & 07777) != 0)
+                    throw_errno("chmod");
+                put(kAclAccess, acl, shift_acl);
+                put(kAclDefault, def, shift_acl);
+                put(kCapsXattr, caps, shift_file_caps);
+            } catch (...) {
+                // Back to its old owner, bits and attributes, so that the next
+                // run (which skips what is already shifted) does this one again.
+                ::fchown(fd, st.st_uid, st.st_gid);
+                ::fchmod(fd, st.st_mode & 07777);
+                for (auto [attr, old] : {std::pair{kAclAccess, &acl}, std::pair{kAclDefault, &def},
+                                         std::pair{kCapsXattr, &caps}})
+                    if (*old)
+                        ::fsetxattr(fd, attr, (*old)->data(), (*old)->size(), 0);
+                throw;
+            }
             ++count_.changed;
         });
     }
@@ -118,13 +130,21 @@ public:
         list_fd.release();
         struct Closer {
             DIR* d;
-            ~Closer() { ::closedir(d); }
+            ~Closer()
+            {
+                if (d != nullptr)
+                    ::closedir(d);
+            }
         } closer{d};
         std::vector<std::string> names;
         while (auto* e = ::readdir(d)) {
             if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
                 names.emplace_back(e->d_name);
         }
+        // Not kept open through the levels below: one fd per level is all
+        // the walk holds.
+        ::closedir(closer.d);
+        closer.d = nullptr;
         for (const auto& name : names) {
             const std::string child = path + "/" + name;
             struct stat st {};

@@ -28,9 +28,11 @@ struct ShiftCount {
 
 // Walks the tree at dir without following symlinks or crossing into other
 // filesystems, and shifts it. Throws Error naming the path that failed;
-// what was shifted before stays shifted (running it again finishes the job:
-// ids already moved are outside the `from` range unless the ranges overlap,
-// which the caller must not ask for).
+// what was shifted before stays shifted, and the inode that failed is put
+// back, so running it again finishes the job (ids already moved are outside
+// the `from` range unless the ranges overlap, which the caller must not ask
+// for). A power cut between an inode's chown and the rewrite of its set-ID
+// bits, capabilities and ACLs loses those for that inode.
 ShiftCount shift_ownership(const std::string& dir, const IdShift& shift);
 
 // Maps one id: in range, moved; outside, unchanged.

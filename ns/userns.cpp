@@ -123,12 +123,16 @@ FsIdsAs::FsIdsAs(std::pair<uid_t, gid_t> ids)
         return;
     uid_ = static_cast<uid_t>(::setfsuid(ids.first));
     gid_ = static_cast<gid_t>(::setfsgid(ids.second));
-    changed_ = true;
-    // setfs[ug]id report no error; reading them back does.
+    // setfs[ug]id report no error; reading them back does. No destructor
+    // runs for a constructor that throws: put them back here.
     if (static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != ids.first ||
-        static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != ids.second)
+        static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != ids.second) {
+        ::setfsgid(gid_);
+        ::setfsuid(uid_);
         throw Error(ExitCode::System, "setfsuid/setfsgid " + std::to_string(ids.first) + ":" +
                                           std::to_string(ids.second) + " did not take", EPERM);
+    }
+    changed_ = true;
 }
 
 FsIdsAs::~FsIdsAs()

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "runtime/base/error.h"
@@ -35,6 +36,12 @@ bool wait_for_lock(int fd, std::chrono::microseconds left)
     struct itimerval timer {}, old_timer {};
     timer.it_value.tv_sec = static_cast<time_t>(left.count() / 1000000);
     timer.it_value.tv_usec = static_cast<suseconds_t>(left.count() % 1000000);
+    if (timer.it_value.tv_sec == 0 && timer.it_value.tv_usec == 0)
+        timer.it_value.tv_usec = 1;
+    // Repeating: a signal that lands before flock() is entered must not
+    // leave it blocked with no timer to end it.
+    timer.it_interval.tv_usec = 10000;
+    const auto started = std::chrono::steady_clock::now();
     ::setitimer(ITIMER_REAL, &timer, &old_timer);
     const int rc = ::flock(fd, LOCK_EX);
     const int err = errno;
@@ -42,8 +49,16 @@ bool wait_for_lock(int fd, std::chrono::microseconds left)
     ::setitimer(ITIMER_REAL, &off, nullptr);
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     ::sigaction(SIGALRM, &old_sa, nullptr);
-    if (old_timer.it_value.tv_sec != 0 || old_timer.it_value.tv_usec != 0)
+    if (old_timer.it_value.tv_sec != 0 || old_timer.it_value.tv_usec != 0) {
+        // The caller's timer, less the time spent here (at least 1 µs left,
+        // so that one due meanwhile still fires).
+        const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+        long long rest = static_cast<long long>(old_timer.it_value.tv_sec) * 1000000 + old_timer.it_value.tv_usec - spent.count();
+        rest = std::max(rest, 1LL);
+        old_timer.it_value.tv_sec = static_cast<time_t>(rest / 1000000);
+        old_timer.it_value.tv_usec = static_cast<suseconds_t>(rest % 1000000);
         ::setitimer(ITIMER_REAL, &old_timer, nullptr);
+    }
     if (rc == 0)
         return true;
     if (err != EINTR)

@@ -53,6 +53,8 @@ TEST(CtLock, TheWaitLeavesTheCallersAlarmHandlerAndTimerAsTheyWere)
     struct itimerval left {};
     ::getitimer(ITIMER_REAL, &left);
     EXPECT_GT(left.it_value.tv_sec, 20);
+    // ... less the time the wait took (at least its 100 ms).
+    EXPECT_LT(left.it_value.tv_sec * 1000000LL + left.it_value.tv_usec, 29950000LL);
     struct itimerval off {};
     ::setitimer(ITIMER_REAL, &off, nullptr);
     ::sigaction(SIGALRM, &old, nullptr);
