@@ -98,17 +98,26 @@ ct101_setup() {
 
 # The cgroup directories of this test's parent, one per hierarchy (those
 # that exist), below the cgroup this shell is in.
-test_cgroup_dirs() {
-    local line hier path mnt
+# The cgroup this suite runs in, one directory per hierarchy (named v1
+# hierarchies left out): every test's process containers live below it.
+own_cgroup_dirs() {
+    local hier path mnt
     while IFS=: read -r _ hier path; do
         case $hier in
         "") mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts) ;;
         name=*) continue ;;
         *) mnt=$(awk -v c="$hier" '$3 == "cgroup" && ("," $4 ",") ~ ("," c ",") { print $2; exit }' /proc/self/mounts) ;;
         esac
-        [ -n "$mnt" ] || continue
-        [ -d "$mnt${path%/}/$VESSEL_TEST_CGROUP" ] && echo "$mnt${path%/}/$VESSEL_TEST_CGROUP"
+        [ -n "$mnt" ] && echo "$mnt${path%/}"
     done < /proc/self/cgroup
+    return 0
+}
+
+test_cgroup_dirs() {
+    local d
+    for d in $(own_cgroup_dirs); do
+        [ -d "$d/$VESSEL_TEST_CGROUP" ] && echo "$d/$VESSEL_TEST_CGROUP"
+    done
     return 0
 }
 

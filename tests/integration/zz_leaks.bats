@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Runs last: the suite left no mounts and no vessel processes behind.
+# Runs last: the suite left no mounts, no vessel processes and no cgroups behind.
 
 load helpers
 
@@ -11,4 +11,12 @@ load helpers
 @test "no vessel processes are left" {
     run pgrep -f -- "$VESSEL_BIN"
     assert_output ""
+}
+
+@test "no cgroups of the tests are left below the suite's own" {
+    local d
+    for d in $(own_cgroup_dirs); do
+        run find "$d" -mindepth 1 -maxdepth 1 -type d -name 'vessel-test-*'
+        assert_output ""
+    done
 }
