@@ -155,8 +155,12 @@ static int setlk(int fd, short type, off_t start, off_t len)
 	return fcntl(fd, F_SETLK, &fl) < 0 ? errno : 0;
 }
 
-/* N disjoint (never adjacent, so never merged) write locks on one file. */
-static int posixlocks(long n, const char *file)
+/*
+ * N one-byte write locks on one file, `stride` bytes apart: 2 keeps them
+ * disjoint (never adjacent, so never merged), 1 makes them adjacent, and
+ * the kernel merges them into one lock.
+ */
+static int locks_at_stride(const char *mode, long n, const char *file, long stride)
 {
 	long i;
 	int fd, err = 0;
@@ -165,29 +169,11 @@ static int posixlocks(long n, const char *file)
 	if (fd < 0)
 		die(file);
 	for (i = 0; i < n; i++) {
-		err = setlk(fd, F_WRLCK, 2 * i, 1);
+		err = setlk(fd, F_WRLCK, stride * i, 1);
 		if (err)
 			break;
 	}
-	report("posixlocks", "locked", i, n, err);
-	return 0;
-}
-
-/* N adjacent write locks: the kernel merges them into one lock. */
-static int posixmerge(long n, const char *file)
-{
-	long i;
-	int fd, err = 0;
-
-	fd = open(file, O_RDWR | O_CREAT, 0600);
-	if (fd < 0)
-		die(file);
-	for (i = 0; i < n; i++) {
-		err = setlk(fd, F_WRLCK, i, 1);
-		if (err)
-			break;
-	}
-	report("posixmerge", "locked", i, n, err);
+	report(mode, "locked", i, n, err);
 	return 0;
 }
 
@@ -508,10 +494,10 @@ int main(int argc, char **argv)
 		return hold_open(num(argv[0]), argv[1], num(argv[2]));
 	} else if (!strcmp(mode, "posixlocks")) {
 		NEED(2);
-		return posixlocks(num(argv[0]), argv[1]);
+		return locks_at_stride("posixlocks", num(argv[0]), argv[1], 2);
 	} else if (!strcmp(mode, "posixmerge")) {
 		NEED(2);
-		return posixmerge(num(argv[0]), argv[1]);
+		return locks_at_stride("posixmerge", num(argv[0]), argv[1], 1);
 	} else if (!strcmp(mode, "posixsplit")) {
 		NEED(1);
 		return posixsplit(argv[0]);
